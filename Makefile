@@ -1,0 +1,65 @@
+# cora-infra: `make synth` writes Terraform JSON for every environment, `make test` runs every check.
+# Both install what they need first (Python venv, cdktf CLI from npm, Terraform CLI config); nothing
+# has to be installed by hand beyond python3 (3.11+), node/npm (20+) and terraform (1.10+).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := .make
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+export TF_IN_AUTOMATION := 1
+# Terraform reads providers through this project's CLI config (offline mirror when one exists).
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraformrc
+
+.PHONY: FORCE install synth test lint typecheck unit list deploy destroy clean
+.DEFAULT_GOAL := test
+
+install: $(STAMP)/python $(STAMP)/node .terraformrc
+
+$(STAMP)/python: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "python 3.11+ is required")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@mkdir -p $(STAMP) && touch $@
+
+$(STAMP)/node: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMP) && touch $@
+
+.terraformrc: scripts/terraform_cli_config.py FORCE
+	$(PYTHON) scripts/terraform_cli_config.py $@ >/dev/null
+
+## Synthesize all environment stacks into cdktf.out/stacks/<env>/cdk.tf.json (offline).
+synth: install
+	$(PY) main.py
+	@ls cdktf.out/stacks/*/cdk.tf.json
+
+## Lint, type-check and run the whole test suite (unit, snapshot, terraform validate).
+test: install lint typecheck unit
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck:
+	$(VENV)/bin/mypy
+
+unit:
+	$(PY) -m pytest
+
+list: install
+	npx cdktf list
+
+## make deploy ENV=dev  (needs AWS credentials; the image tag comes from CORA_IMAGE_TAG or the config)
+deploy: install
+	npx cdktf deploy $(ENV)
+
+destroy: install
+	npx cdktf destroy $(ENV)
+
+clean:
+	rm -rf cdktf.out $(STAMP) .terraformrc .pytest_cache .mypy_cache .ruff_cache
+
+FORCE:

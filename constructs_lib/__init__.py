@@ -1,0 +1,67 @@
+"""cora-infra: cdktf constructs for a containerised Next.js app on App Runner behind an HTTP API.
+
+The public API is everything in ``__all__``; other names are private and may change.
+"""
+
+from constructs_lib.app_runner_service import (
+    AppRunnerService,
+    AppRunnerServiceProps,
+    AutoScaling,
+    Cpu,
+    HealthCheck,
+    HealthCheckProtocol,
+    Memory,
+)
+from constructs_lib.ecr_repo import EcrRepo, EcrRepoProps, TagMutability
+from constructs_lib.errors import ConfigError, CoraInfraError
+from constructs_lib.iam import PolicyStatement
+from constructs_lib.modular_api_gateway import (
+    ApiModule,
+    ApiRoute,
+    CorsConfig,
+    HttpIntegration,
+    HttpMethod,
+    JwtAuthorizer,
+    LambdaAuthorizer,
+    LambdaIntegration,
+    ModularApiGateway,
+    ModularApiGatewayProps,
+    Throttling,
+)
+from constructs_lib.secrets import AppSecrets, AppSecretsProps, Secret, SecretProps
+from constructs_lib.state_backend import BackendConfig, LocalBackendConfig, S3BackendConfig, apply_backend
+
+__all__ = [
+    "ApiModule",
+    "ApiRoute",
+    "AppRunnerService",
+    "AppRunnerServiceProps",
+    "AppSecrets",
+    "AppSecretsProps",
+    "AutoScaling",
+    "BackendConfig",
+    "ConfigError",
+    "CoraInfraError",
+    "CorsConfig",
+    "Cpu",
+    "EcrRepo",
+    "EcrRepoProps",
+    "HealthCheck",
+    "HealthCheckProtocol",
+    "HttpIntegration",
+    "HttpMethod",
+    "JwtAuthorizer",
+    "LambdaAuthorizer",
+    "LambdaIntegration",
+    "LocalBackendConfig",
+    "Memory",
+    "ModularApiGateway",
+    "ModularApiGatewayProps",
+    "PolicyStatement",
+    "S3BackendConfig",
+    "Secret",
+    "SecretProps",
+    "TagMutability",
+    "Throttling",
+    "apply_backend",
+]

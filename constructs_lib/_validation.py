@@ -1,0 +1,96 @@
+"""Shared validation helpers: patterns, token checks and message formatting."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from cdktf import Token
+from pydantic import ConfigDict, ValidationError
+
+# Props models are read-only and reject unknown keys: a typo is an error, not a silently ignored field.
+FROZEN = ConfigDict(frozen=True, extra="forbid")
+# The same, for props that carry other constructs (repositories, secrets, roles).
+FROZEN_WITH_CONSTRUCTS = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+RESERVED_ENV_PREFIX = "AWSAPPRUNNER"
+# A name that looks like it holds a credential must come from Secrets Manager, never a plain env var.
+_SECRET_LIKE = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE)|_KEY$|^KEY$")
+
+# CloudWatch Logs accepts only these retention periods (days); 0 means "never expire".
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+ECR_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_+=.@-]+$")
+TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$", re.UNICODE)
+
+
+def is_token(value: object) -> bool:
+    """True for a value known only at apply time (a cdktf token), which validation must skip."""
+    return isinstance(value, str) and Token.is_unresolved(value)
+
+
+def is_secret_like(name: str) -> bool:
+    """True when an environment variable name looks like it carries a credential."""
+    return bool(_SECRET_LIKE.search(name.upper()))
+
+
+def check_env_var_name(field: str, name: str) -> None:
+    """Reject names App Runner refuses: bad charset or the reserved ``AWSAPPRUNNER`` prefix."""
+    if not ENV_VAR_NAME.match(name):
+        raise ValueError(
+            f"{field}: environment variable name {name!r} is invalid; "
+            "use letters, digits and underscores, not starting with a digit"
+        )
+    if name.upper().startswith(RESERVED_ENV_PREFIX):
+        raise ValueError(
+            f"{field}: environment variable name {name!r} is reserved by App Runner "
+            f"(names starting with {RESERVED_ENV_PREFIX} are not allowed)"
+        )
+
+
+def check_kms_key_arn(field: str, value: str | None) -> str | None:
+    """Accept ``None``, a token, or a KMS key/alias ARN."""
+    if value is None or is_token(value) or KMS_KEY_ARN.match(value):
+        return value
+    raise ValueError(
+        f"{field}: {value!r} is not a KMS key ARN; expected arn:aws:kms:<region>:<account>:key/<id>"
+    )
+
+
+def check_tags(field: str, tags: Mapping[str, str]) -> Mapping[str, str]:
+    """AWS tag keys are 1-128 characters and may not start with ``aws:``; values at most 256."""
+    for key, value in tags.items():
+        if not TAG_KEY.match(key) or key.lower().startswith("aws:"):
+            raise ValueError(
+                f"{field}: tag key {key!r} is invalid; 1-128 letters, digits, spaces or _.:/=+-@, "
+                "not starting with 'aws:'"
+            )
+        if len(value) > 256:
+            raise ValueError(f"{field}: tag {key!r} value is {len(value)} characters; at most 256 allowed")
+    return tags
+
+
+def one_of(values: Iterable[object]) -> str:
+    """Render a closed set for an error message."""
+    return ", ".join(str(v) for v in values)
+
+
+def format_validation_error(err: ValidationError, *, source: str) -> str:
+    """One line per problem: ``source: key.path: message (got value)``."""
+    lines = []
+    for item in err.errors(include_url=False):
+        loc = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        msg = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "missing":
+            lines.append(f"{source}: {loc}: required key is missing")
+            continue
+        if item["type"] == "extra_forbidden":
+            lines.append(f"{source}: {loc}: unknown key (check the spelling; extra keys are not allowed)")
+            continue
+        got = item.get("input")
+        lines.append(f"{source}: {loc}: {msg} (got {got!r})")
+    return "\n".join(lines)

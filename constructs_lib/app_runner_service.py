@@ -1,0 +1,311 @@
+"""``AppRunnerService``: the web container on App Runner, pulling one immutable tag from an ``EcrRepo``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+
+from cdktf import TerraformResourceLifecycle
+from constructs import Construct
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from constructs_lib import _aws
+from constructs_lib._validation import (
+    ECR_IMAGE_TAG,
+    FROZEN,
+    FROZEN_WITH_CONSTRUCTS,
+    check_env_var_name,
+    check_tags,
+    is_secret_like,
+    is_token,
+)
+from constructs_lib.ecr_repo import EcrRepo
+from constructs_lib.iam import service_role
+from constructs_lib.secrets import Secret, grant_read_secrets
+
+_SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$")
+# Path of the image identifier inside the service, ignored after creation: deploys change it, not Terraform.
+IMAGE_IDENTIFIER_PATH = "source_configuration[0].image_repository[0].image_identifier"
+
+
+class Cpu(StrEnum):
+    """App Runner instance CPU, in vCPU units (the API's value)."""
+
+    QUARTER_VCPU = "256"
+    HALF_VCPU = "512"
+    ONE_VCPU = "1024"
+    TWO_VCPU = "2048"
+    FOUR_VCPU = "4096"
+
+
+class Memory(StrEnum):
+    """App Runner instance memory, in MB (the API's value)."""
+
+    HALF_GB = "512"
+    ONE_GB = "1024"
+    TWO_GB = "2048"
+    THREE_GB = "3072"
+    FOUR_GB = "4096"
+    SIX_GB = "6144"
+    EIGHT_GB = "8192"
+    TEN_GB = "10240"
+    TWELVE_GB = "12288"
+
+
+# The CPU/memory combinations App Runner accepts.
+VALID_CPU_MEMORY: Mapping[Cpu, tuple[Memory, ...]] = {
+    Cpu.QUARTER_VCPU: (Memory.HALF_GB, Memory.ONE_GB),
+    Cpu.HALF_VCPU: (Memory.ONE_GB,),
+    Cpu.ONE_VCPU: (Memory.TWO_GB, Memory.THREE_GB, Memory.FOUR_GB),
+    Cpu.TWO_VCPU: (Memory.FOUR_GB, Memory.SIX_GB),
+    Cpu.FOUR_VCPU: (Memory.EIGHT_GB, Memory.TEN_GB, Memory.TWELVE_GB),
+}
+
+
+class HealthCheckProtocol(StrEnum):
+    """How App Runner probes an instance."""
+
+    HTTP = "HTTP"
+    TCP = "TCP"
+
+
+class HealthCheck(BaseModel):
+    """Instance health check. Default: ``GET /api/health`` every 10 s, 5 s timeout, 1 up / 5 down."""
+
+    model_config = FROZEN
+
+    protocol: HealthCheckProtocol = HealthCheckProtocol.HTTP
+    path: str = "/api/health"
+    interval_seconds: int = Field(10, ge=1, le=20)
+    timeout_seconds: int = Field(5, ge=1, le=20)
+    healthy_threshold: int = Field(1, ge=1, le=20)
+    unhealthy_threshold: int = Field(5, ge=1, le=20)
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/") or any(c.isspace() for c in value) or len(value) > 2048:
+            raise ValueError(f"health check path {value!r} must start with '/' and contain no spaces")
+        return value
+
+
+class AutoScaling(BaseModel):
+    """Auto scaling. Default: 1 to 5 instances, a new one per 100 concurrent requests."""
+
+    model_config = FROZEN
+
+    min_size: int = Field(1, ge=1, le=25)
+    max_size: int = Field(5, ge=1, le=25)
+    max_concurrency: int = Field(100, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _min_le_max(self) -> AutoScaling:
+        if self.min_size > self.max_size:
+            raise ValueError(
+                f"auto_scaling.min_size ({self.min_size}) must not exceed max_size ({self.max_size})"
+            )
+        return self
+
+
+class AppRunnerServiceProps(BaseModel):
+    """Settings of an :class:`AppRunnerService`."""
+
+    model_config = FROZEN_WITH_CONSTRUCTS
+
+    service_name: str
+    """4-40 characters: letters, digits, ``-`` and ``_``, starting with a letter or digit."""
+    repository: EcrRepo
+    """The ECR repository holding the image; the access role may pull from it and nothing else."""
+    image_tag: str
+    """The immutable tag deployed at creation (a git SHA). Later deploys change it outside Terraform."""
+    port: int = Field(3000, ge=1, le=65535)
+    cpu: Cpu = Cpu.ONE_VCPU
+    memory: Memory = Memory.TWO_GB
+    environment: Mapping[str, str] = Field(default_factory=dict)
+    """Plain environment variables. Secret-looking names are refused: use ``secrets``."""
+    secrets: Mapping[str, Secret] = Field(default_factory=dict)
+    """Environment variable name → Secrets Manager secret, injected by App Runner at deployment."""
+    health_check: HealthCheck = Field(default_factory=HealthCheck)
+    auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
+    auto_deployments_enabled: bool = False
+    """Default: off. We deploy by immutable tag with ``start-deployment``, not on every push."""
+    tags: Mapping[str, str] = Field(default_factory=dict)
+
+    @field_validator("service_name")
+    @classmethod
+    def _service_name(cls, value: str) -> str:
+        if not _SERVICE_NAME.match(value):
+            raise ValueError(
+                f"App Runner service name {value!r} is invalid: use 4-40 letters, digits, '-' or '_', "
+                "starting with a letter or digit"
+            )
+        return value
+
+    @field_validator("image_tag")
+    @classmethod
+    def _image_tag(cls, value: str) -> str:
+        if is_token(value) or ECR_IMAGE_TAG.match(value):
+            return value
+        raise ValueError(
+            f"image tag {value!r} is invalid: use 1-128 letters, digits, '_', '.' or '-', "
+            "not starting with '.' or '-'"
+        )
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        for name in value:
+            check_env_var_name("environment", name)
+            if is_secret_like(name):
+                raise ValueError(
+                    f"plain environment variable {name!r} looks like a secret "
+                    "(names with SECRET, PASSWORD, TOKEN or ending in _KEY); pass it through `secrets` "
+                    "so it comes from Secrets Manager"
+                )
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets(cls, value: Mapping[str, Secret]) -> Mapping[str, Secret]:
+        for name in value:
+            check_env_var_name("secrets", name)
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        return check_tags("tags", value)
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> AppRunnerServiceProps:
+        allowed = VALID_CPU_MEMORY[self.cpu]
+        if self.memory not in allowed:
+            raise ValueError(
+                f"memory {self.memory.value} MB is not available with cpu {self.cpu.value}; "
+                f"allowed memory for this cpu: {', '.join(m.value for m in allowed)} MB"
+            )
+        both = sorted(set(self.environment) & set(self.secrets))
+        if both:
+            raise ValueError(f"{', '.join(both)} set both as plain environment and as secret; pick one")
+        return self
+
+    @property
+    def auto_scaling_name(self) -> str:
+        """App Runner allows 4-32 characters here, fewer than a service name."""
+        return f"{self.service_name[:29]}-as"
+
+
+class AppRunnerService(Construct):
+    """An App Runner service running one image from an ``EcrRepo``.
+
+    Creates an access role (trusted by ``build.apprunner.amazonaws.com``, may pull from that one
+    repository), an instance role (trusted by ``tasks.apprunner.amazonaws.com``, may read exactly the
+    given secrets) and an auto scaling configuration that is replaced create-before-destroy. The image
+    tag is ignored after creation: deploys move it, so they are not drift.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, props: AppRunnerServiceProps) -> None:
+        super().__init__(scope, id_)
+        self.props = props
+        tags = dict(props.tags) or None
+
+        self.access_role = service_role(
+            self,
+            "access-role",
+            name=f"{props.service_name}-access",
+            service_principal="build.apprunner.amazonaws.com",
+            description=f"App Runner pulls {props.service_name} images from ECR",
+            tags=props.tags,
+        )
+        pull_policy = props.repository.grant_pull(self.access_role)
+
+        self.instance_role = service_role(
+            self,
+            "instance-role",
+            name=f"{props.service_name}-instance",
+            service_principal="tasks.apprunner.amazonaws.com",
+            description=f"Runtime role of the {props.service_name} containers",
+            tags=props.tags,
+        )
+        secret_policies = (
+            [
+                grant_read_secrets(
+                    self,
+                    self.instance_role,
+                    list(props.secrets.values()),
+                    policy_name=f"{props.service_name}-read-secrets",
+                )
+            ]
+            if props.secrets
+            else []
+        )
+
+        scaling = props.auto_scaling
+        self.auto_scaling_configuration = _aws.ApprunnerAutoScalingConfigurationVersion(
+            self,
+            "auto-scaling",
+            auto_scaling_configuration_name=props.auto_scaling_name,
+            min_size=scaling.min_size,
+            max_size=scaling.max_size,
+            max_concurrency=scaling.max_concurrency,
+            tags=tags,
+            # A configuration in use cannot be deleted: create the new revision first.
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+
+        check = props.health_check
+        self.service = _aws.ApprunnerService(
+            self,
+            "service",
+            service_name=props.service_name,
+            source_configuration=_aws.ApprunnerServiceSourceConfiguration(
+                auto_deployments_enabled=props.auto_deployments_enabled,
+                authentication_configuration=_aws.ApprunnerServiceSourceConfigurationAuthenticationConfiguration(
+                    access_role_arn=self.access_role.arn
+                ),
+                image_repository=_aws.ApprunnerServiceSourceConfigurationImageRepository(
+                    image_identifier=props.repository.image_uri(props.image_tag),
+                    image_repository_type="ECR",
+                    image_configuration=_aws.ApprunnerServiceSourceConfigurationImageRepositoryImageConfiguration(
+                        port=str(props.port),
+                        runtime_environment_variables=dict(sorted(props.environment.items())) or None,
+                        runtime_environment_secrets={
+                            name: secret.arn for name, secret in sorted(props.secrets.items())
+                        }
+                        or None,
+                    ),
+                ),
+            ),
+            instance_configuration=_aws.ApprunnerServiceInstanceConfiguration(
+                cpu=props.cpu.value, memory=props.memory.value, instance_role_arn=self.instance_role.arn
+            ),
+            health_check_configuration=_aws.ApprunnerServiceHealthCheckConfiguration(
+                protocol=check.protocol.value,
+                path=check.path if check.protocol is HealthCheckProtocol.HTTP else None,
+                interval=check.interval_seconds,
+                timeout=check.timeout_seconds,
+                healthy_threshold=check.healthy_threshold,
+                unhealthy_threshold=check.unhealthy_threshold,
+            ),
+            auto_scaling_configuration_arn=self.auto_scaling_configuration.arn,
+            tags=tags,
+            # App Runner checks at creation that the roles can pull and read: attach policies first.
+            depends_on=[pull_policy, *secret_policies],
+            lifecycle=TerraformResourceLifecycle(ignore_changes=[IMAGE_IDENTIFIER_PATH]),
+        )
+
+    @property
+    def service_url(self) -> str:
+        """``https://<id>.<region>.awsapprunner.com`` (a token until apply)."""
+        return f"https://{self.service.service_url}"
+
+    @property
+    def service_arn(self) -> str:
+        """The service ARN (a token until apply); deploy workflows call ``start-deployment`` with it."""
+        return self.service.arn
+
+    @property
+    def service_id(self) -> str:
+        """The service ID (a token until apply)."""
+        return self.service.service_id

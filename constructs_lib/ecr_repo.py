@@ -1,0 +1,198 @@
+"""``EcrRepo``: a private ECR repository for the web image, immutable and scanned by default."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+
+from constructs import Construct
+from pydantic import BaseModel, Field, field_validator
+
+from constructs_lib import _aws
+from constructs_lib._validation import FROZEN, check_kms_key_arn, check_tags, is_token
+from constructs_lib.iam import PolicyStatement, grant
+
+# AWS: lowercase path components of letters and digits joined by single '.', '_' or '-', separated by '/'.
+_REPO_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+
+PULL_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
+)
+PUSH_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:CompleteLayerUpload",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+)
+# The one ECR action that AWS only accepts on "*": logging in to the registry.
+AUTH_TOKEN_ACTION = "ecr:GetAuthorizationToken"
+
+
+class TagMutability(StrEnum):
+    """Whether an image tag can be moved to another image after it is pushed."""
+
+    IMMUTABLE = "IMMUTABLE"
+    MUTABLE = "MUTABLE"
+
+
+class EcrRepoProps(BaseModel):
+    """Settings of an :class:`EcrRepo`."""
+
+    model_config = FROZEN
+
+    name: str
+    """Repository name: 2-256 lowercase characters, path components joined by ``/``."""
+    tag_mutability: TagMutability = TagMutability.IMMUTABLE
+    """Default: immutable tags, so a deployed tag always means the same image."""
+    scan_on_push: bool = True
+    """Default: every pushed image is scanned for vulnerabilities."""
+    keep_tagged_images: int = Field(10, ge=1, le=10_000)
+    """Default: keep the 10 most recently pushed tagged images, expire older ones."""
+    untagged_expiry_days: int = Field(7, ge=1, le=3650)
+    """Default: untagged images (leftover layers of re-pushed builds) expire 7 days after push."""
+    kms_key_arn: str | None = None
+    """Default: AES256 encryption with an AWS-owned key; set a KMS key ARN to use KMS encryption."""
+    force_delete: bool = False
+    """Default: destroying the repository fails while it still holds images."""
+    tags: Mapping[str, str] = Field(default_factory=dict)
+    """Extra tags on the repository (the provider's default tags apply too)."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if is_token(value):
+            return value
+        if not 2 <= len(value) <= 256 or not _REPO_NAME.match(value):
+            raise ValueError(
+                f"ECR repository name {value!r} is invalid: use 2-256 lowercase letters and digits, "
+                "separated by single '.', '_', '-' or '/', starting and ending with a letter or digit"
+            )
+        return value
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _kms(cls, value: str | None) -> str | None:
+        return check_kms_key_arn("kms_key_arn", value)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        return check_tags("tags", value)
+
+
+def lifecycle_policy(keep_tagged_images: int, untagged_expiry_days: int) -> str:
+    """The ECR lifecycle policy document: expire untagged images, keep the last N tagged ones."""
+    rules = [
+        {
+            "rulePriority": 1,
+            "description": f"Expire untagged images {untagged_expiry_days} days after push",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": untagged_expiry_days,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": f"Keep the last {keep_tagged_images} tagged images",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPatternList": ["*"],
+                "countType": "imageCountMoreThan",
+                "countNumber": keep_tagged_images,
+            },
+            "action": {"type": "expire"},
+        },
+    ]
+    return json.dumps({"rules": rules}, sort_keys=True)
+
+
+class EcrRepo(Construct):
+    """A private ECR repository with a lifecycle policy and scoped pull/push grants.
+
+    Example::
+
+        repo = EcrRepo(stack, "web", props=EcrRepoProps(name="cora-dev-web"))
+        repo.grant_pull(role)
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, props: EcrRepoProps) -> None:
+        super().__init__(scope, id_)
+        self.props = props
+        encryption = (
+            _aws.EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=props.kms_key_arn)
+            if props.kms_key_arn
+            else _aws.EcrRepositoryEncryptionConfiguration(encryption_type="AES256")
+        )
+        self.repository = _aws.EcrRepository(
+            self,
+            "repository",
+            name=props.name,
+            image_tag_mutability=props.tag_mutability.value,
+            image_scanning_configuration=_aws.EcrRepositoryImageScanningConfiguration(
+                scan_on_push=props.scan_on_push
+            ),
+            encryption_configuration=[encryption],
+            force_delete=props.force_delete,
+            tags=dict(props.tags) or None,
+        )
+        self.lifecycle_policy = _aws.EcrLifecyclePolicy(
+            self,
+            "lifecycle-policy",
+            repository=self.repository.name,
+            policy=lifecycle_policy(props.keep_tagged_images, props.untagged_expiry_days),
+        )
+
+    @property
+    def repository_url(self) -> str:
+        """``<account>.dkr.ecr.<region>.amazonaws.com/<name>`` (a token until apply)."""
+        return self.repository.repository_url
+
+    @property
+    def repository_arn(self) -> str:
+        """The repository ARN (a token until apply)."""
+        return self.repository.arn
+
+    @property
+    def repository_name(self) -> str:
+        """The repository name."""
+        return self.repository.name
+
+    def image_uri(self, tag: str) -> str:
+        """The URI of the image with this tag in this repository."""
+        return f"{self.repository_url}:{tag}"
+
+    def grant_pull(self, role: _aws.IamRole) -> _aws.IamRolePolicy:
+        """Let ``role`` pull images from this repository (and log in to the registry)."""
+        return grant(
+            self,
+            "pull",
+            role,
+            policy_name=f"{self.props.name.replace('/', '-')}-ecr-pull",
+            statements=self._statements(PULL_ACTIONS, "Pull"),
+        )
+
+    def grant_push(self, role: _aws.IamRole) -> _aws.IamRolePolicy:
+        """Let ``role`` push images to this repository (and log in to the registry)."""
+        return grant(
+            self,
+            "push",
+            role,
+            policy_name=f"{self.props.name.replace('/', '-')}-ecr-push",
+            statements=self._statements(PUSH_ACTIONS, "Push"),
+        )
+
+    def _statements(self, actions: tuple[str, ...], sid: str) -> list[PolicyStatement]:
+        return [
+            PolicyStatement(sid=sid, actions=actions, resources=(self.repository_arn,)),
+            # AWS accepts GetAuthorizationToken only on "*"; it grants no access to any image.
+            PolicyStatement(sid="RegistryLogin", actions=(AUTH_TOKEN_ACTION,), resources=("*",)),
+        ]

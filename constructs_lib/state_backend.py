@@ -1,0 +1,97 @@
+"""Where a stack keeps its Terraform state: S3 with native lock files, or a local file for tests."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from cdktf import LocalBackend, S3Backend, TerraformStack
+from pydantic import BaseModel, Field, field_validator
+
+from constructs_lib._validation import FROZEN
+
+# S3 bucket naming rules (general purpose buckets).
+_BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+
+
+class S3BackendConfig(BaseModel):
+    """Remote state in S3, encrypted, locked with an S3 lock file (Terraform >= 1.10; no DynamoDB)."""
+
+    model_config = FROZEN
+
+    type: Literal["s3"] = "s3"
+    bucket: str
+    key: str
+    """Object key, one per project and environment, e.g. ``cora/dev/terraform.tfstate``."""
+    region: str
+    kms_key_id: str | None = None
+    """Default: SSE-S3; set a KMS key ARN to encrypt the state object with it."""
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        if not _BUCKET.match(value):
+            raise ValueError(
+                f"S3 bucket name {value!r} is invalid: 3-63 lowercase letters, digits, '.' or '-', "
+                "starting and ending with a letter or digit"
+            )
+        return value
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not value or value.startswith("/") or len(value) > 1024:
+            raise ValueError(f"state key {value!r} must be a relative object key of 1-1024 characters")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return check_region(value)
+
+
+class LocalBackendConfig(BaseModel):
+    """State in a local file, relative to the stack's working directory (tests and the local demo)."""
+
+    model_config = FROZEN
+
+    type: Literal["local"] = "local"
+    path: str = Field("terraform.tfstate", min_length=1)
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        if value.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", value):
+            raise ValueError(
+                f"local state path {value!r} must be relative: absolute paths make synthesized JSON "
+                "machine-specific"
+            )
+        return value
+
+
+BackendConfig = S3BackendConfig | LocalBackendConfig
+
+
+def check_region(value: str) -> str:
+    """An AWS region name such as ``eu-west-1``."""
+    if not _REGION.match(value):
+        raise ValueError(f"AWS region {value!r} is invalid; expected a region name such as 'eu-west-1'")
+    return value
+
+
+def apply_backend(stack: TerraformStack, config: BackendConfig) -> None:
+    """Configure ``stack``'s backend."""
+    if isinstance(config, LocalBackendConfig):
+        LocalBackend(stack, path=config.path)
+        return
+    S3Backend(
+        stack,
+        bucket=config.bucket,
+        key=config.key,
+        region=config.region,
+        encrypt=True,
+        kms_key_id=config.kms_key_id,
+    )
+    # cdktf 0.20 predates S3 native locking; the override writes `use_lockfile = true`.
+    stack.add_override("terraform.backend.s3.use_lockfile", True)

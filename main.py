@@ -1,0 +1,47 @@
+"""Synthesize every environment stack: ``python main.py`` (or ``npx cdktf synth``).
+
+Reads the environment and config files, builds all stacks, then writes Terraform JSON, so a bad
+config stops the run before anything is written. Settings from the environment:
+
+- ``CDKTF_OUTDIR``: output folder (default ``cdktf.out``), honoured by cdktf itself.
+- ``CORA_ENVIRONMENTS``: comma-separated subset of ``dev,stg,prd`` (default: all).
+- ``CORA_IMAGE_TAG``: the image tag to create services with (default: ``app.image_tag`` of the config).
+- ``CORA_STATE_BACKEND=local``: keep state in a local file instead of S3 (tests, demos).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from cdktf import App
+
+from constructs_lib import CoraInfraError, LocalBackendConfig
+from stacks import CoraAppStack, Environment, load_config
+
+CONFIG_DIR = Path(__file__).resolve().parent / "config"
+
+
+def main() -> int:
+    """Build and synthesize the stacks; return the process exit code."""
+    wanted = os.environ.get("CORA_ENVIRONMENTS", ",".join(e.value for e in Environment))
+    overrides = {"app.image_tag": os.environ["CORA_IMAGE_TAG"]} if os.environ.get("CORA_IMAGE_TAG") else {}
+    local_state = os.environ.get("CORA_STATE_BACKEND", "s3") == "local"
+    try:
+        configs = [
+            load_config(env.strip(), CONFIG_DIR, overrides=overrides) for env in wanted.split(",") if env.strip()
+        ]
+        app = App()
+        for config in configs:
+            backend = LocalBackendConfig(path=f"terraform.{config.environment.value}.tfstate") if local_state else None
+            CoraAppStack(app, config, backend=backend)
+    except (CoraInfraError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

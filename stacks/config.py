@@ -1,0 +1,270 @@
+"""Environment settings: ``config/<env>.toml`` loaded into frozen, validated models.
+
+Loading is the only place (with ``main.py``) that touches files and the environment; constructs and
+stacks receive validated objects.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
+
+from constructs_lib import (
+    ApiRoute,
+    AutoScaling,
+    ConfigError,
+    CorsConfig,
+    Cpu,
+    HealthCheck,
+    JwtAuthorizer,
+    Memory,
+    S3BackendConfig,
+    Throttling,
+)
+from constructs_lib._validation import FROZEN, check_tags, format_validation_error
+from constructs_lib.state_backend import check_region
+
+_PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
+_ORIGIN_OF = re.compile(r"^(https?://[^/]+)")
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+DEFAULT_SECRETS = ("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY")
+
+
+class Environment(StrEnum):
+    """The deployment environments; each is a stack of the same name."""
+
+    DEV = "dev"
+    STG = "stg"
+    PRD = "prd"
+
+
+def _https_url(value: str) -> str:
+    if not _HTTPS_URL.match(value):
+        raise ValueError(f"{value!r} is not an https:// URL")
+    return value
+
+
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+
+
+class StateConfig(BaseModel):
+    """Remote state. Default key: ``<project>/<environment>/terraform.tfstate``."""
+
+    model_config = FROZEN
+
+    bucket: str
+    key: str | None = None
+    region: str | None = None
+    """Default: the environment's region."""
+    kms_key_id: str | None = None
+
+
+class AppConfig(BaseModel):
+    """The web app on App Runner."""
+
+    model_config = FROZEN
+
+    image_tag: str
+    """The tag deployed when the service is created (later deploys move it outside Terraform)."""
+    url: HttpsUrl
+    """The app's public URL: ``NEXTAUTH_URL`` and the origin CORS must admit."""
+    port: int = Field(3000, ge=1, le=65535)
+    cpu: Cpu = Cpu.ONE_VCPU
+    memory: Memory = Memory.TWO_GB
+    health_check: HealthCheck = Field(default_factory=HealthCheck)
+    auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
+    auto_deployments_enabled: bool = False
+    secrets: tuple[str, ...] = DEFAULT_SECRETS
+    """Environment variables read from Secrets Manager (created empty, values set out of band)."""
+
+
+class AuthConfig(BaseModel):
+    """Okta: the JWT authorizer of the API and the app's sign-in settings."""
+
+    model_config = FROZEN
+
+    okta_issuer: HttpsUrl
+    okta_client_id: str = Field(min_length=1)
+    audience: tuple[str, ...] = Field(min_length=1)
+
+
+class SupabaseConfig(BaseModel):
+    """Supabase project the app talks to (the anon key is a secret, not set here)."""
+
+    model_config = FROZEN
+
+    url: HttpsUrl
+
+
+class ApiConfig(BaseModel):
+    """The HTTP API: throttling, access logs and the routes feature modules contribute."""
+
+    model_config = FROZEN
+
+    throttling: Throttling = Field(default_factory=Throttling)
+    log_retention_days: int = 30
+    routes: tuple[ApiRoute, ...] = ()
+
+
+class EcrConfig(BaseModel):
+    """Image repository housekeeping."""
+
+    model_config = FROZEN
+
+    keep_tagged_images: int = Field(10, ge=1, le=10_000)
+    untagged_expiry_days: int = Field(7, ge=1, le=3650)
+    force_delete: bool = False
+
+
+class EnvConfig(BaseModel):
+    """Everything one environment stack needs."""
+
+    model_config = FROZEN
+
+    environment: Environment
+    project: str
+    """2-24 lowercase letters, digits or '-': resource names are ``<project>-<environment>-<part>``."""
+    region: str
+    account_id: str | None = None
+    """When set, Terraform refuses to run against any other AWS account."""
+    state: StateConfig
+    app: AppConfig
+    auth: AuthConfig
+    supabase: SupabaseConfig
+    cors: CorsConfig
+    api: ApiConfig = Field(default_factory=ApiConfig)
+    ecr: EcrConfig = Field(default_factory=EcrConfig)
+    tags: Mapping[str, str] = Field(default_factory=dict)
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        if not _PROJECT.match(value):
+            raise ValueError(
+                f"project {value!r} is invalid: use 2-24 lowercase letters, digits or '-', "
+                "starting with a letter"
+            )
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return check_region(value)
+
+    @field_validator("account_id")
+    @classmethod
+    def _account(cls, value: str | None) -> str | None:
+        if value is not None and not _ACCOUNT.match(value):
+            raise ValueError(f"AWS account ID {value!r} must be 12 digits")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        return check_tags("tags", value)
+
+    @model_validator(mode="after")
+    def _cors_rules(self) -> EnvConfig:
+        origins = self.cors.allow_origins
+        if self.environment is not Environment.DEV:
+            if "*" in origins:
+                raise ValueError(
+                    f"cors.allow_origins: '*' is only allowed in dev; {self.environment.value} needs "
+                    "explicit https origins such as the app URL"
+                )
+            plain = [o for o in origins if not o.startswith("https://")]
+            if plain:
+                raise ValueError(
+                    f"cors.allow_origins: {plain} are not https; {self.environment.value} allows only "
+                    "https origins"
+                )
+        app_origin = _ORIGIN_OF.match(self.app.url)
+        if "*" not in origins and app_origin and app_origin[1] not in origins:
+            raise ValueError(
+                f"cors.allow_origins: {list(origins)} does not include the app's origin "
+                f"{app_origin[1]!r} (from app.url); the web app could not call the API"
+            )
+        return self
+
+    # -- derived settings ----------------------------------------------------------------------------
+    def name(self, component: str) -> str:
+        """``<project>-<environment>-<component>``."""
+        return f"{self.project}-{self.environment.value}-{component}"
+
+    @property
+    def s3_backend(self) -> S3BackendConfig:
+        """The environment's S3 backend."""
+        return S3BackendConfig(
+            bucket=self.state.bucket,
+            key=self.state.key or f"{self.project}/{self.environment.value}/terraform.tfstate",
+            region=self.state.region or self.region,
+            kms_key_id=self.state.kms_key_id,
+        )
+
+    @property
+    def jwt_authorizer(self) -> JwtAuthorizer:
+        """The Okta JWT authorizer routes reference as ``"okta"``."""
+        return JwtAuthorizer(name="okta", issuer=self.auth.okta_issuer, audience=self.auth.audience)
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: object) -> None:
+    node = data
+    *parents, last = dotted.split(".")
+    for part in parents:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"override {dotted}: {part!r} is not a table in the config")
+        node = child
+    node[last] = value
+
+
+def _display(path: Path) -> str:
+    """The path relative to the working directory when it is below it (messages stay short)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_config(
+    environment: str,
+    config_dir: Path = Path("config"),
+    *,
+    overrides: Mapping[str, object] | None = None,
+) -> EnvConfig:
+    """Load and validate ``<config_dir>/<environment>.toml``.
+
+    ``overrides`` maps dotted key paths to values applied before validation (``main.py`` uses it for
+    ``CORA_IMAGE_TAG``). Every problem raises :class:`ConfigError` naming the file, the key path, the
+    bad value and what is allowed.
+    """
+    allowed = ", ".join(e.value for e in Environment)
+    if environment not in {e.value for e in Environment}:
+        raise ConfigError(f"environment {environment!r} is unknown; allowed: {allowed}")
+    path = config_dir / f"{environment}.toml"
+    shown = _display(path)
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{shown}: config file not found") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{shown}: not valid TOML: {err}") from None
+    if "environment" in data and data["environment"] != environment:
+        raise ConfigError(
+            f"{shown}: environment: {data['environment']!r} does not match the file name ({environment!r})"
+        )
+    data["environment"] = environment
+    for dotted, value in (overrides or {}).items():
+        _set_path(data, dotted, value)
+    try:
+        return EnvConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err, source=shown)) from None

@@ -1,0 +1,130 @@
+"""``CoraAppStack``: one environment of a CORA project, composed from the library's constructs."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from constructs import Construct
+
+from constructs_lib import (
+    AppRunnerService,
+    AppRunnerServiceProps,
+    AppSecrets,
+    AppSecretsProps,
+    BackendConfig,
+    EcrRepo,
+    EcrRepoProps,
+    ModularApiGateway,
+    ModularApiGatewayProps,
+    apply_backend,
+)
+from constructs_lib import _aws
+from stacks.config import EnvConfig
+
+# The AWS provider bindings pin the exact provider version they were generated from; any 5.x from
+# 5.99 on works with them, and the offline mirror (and most users) have a newer one.
+AWS_PROVIDER_CONSTRAINT = "~> 5.99"
+REQUIRED_TERRAFORM = ">= 1.10"  # S3 native state locking (use_lockfile)
+
+
+class CoraAppStack(TerraformStack):
+    """ECR → secrets → HTTP API → App Runner for one environment; the stack id is the environment name.
+
+    ``backend`` defaults to the environment's S3 backend; tests and the local demo pass a
+    :class:`~constructs_lib.LocalBackendConfig`.
+    """
+
+    def __init__(
+        self, scope: Construct, config: EnvConfig, *, backend: BackendConfig | None = None
+    ) -> None:
+        env = config.environment.value
+        super().__init__(scope, env)
+        self.config = config
+
+        _aws.AwsProvider(
+            self,
+            "aws",
+            region=config.region,
+            allowed_account_ids=[config.account_id] if config.account_id else None,
+            default_tags=[
+                _aws.AwsProviderDefaultTags(
+                    tags={
+                        **config.tags,
+                        "project": config.project,
+                        "environment": env,
+                        "managed-by": "cora-infra",
+                    }
+                )
+            ],
+        )
+        self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
+        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
+        apply_backend(self, backend or config.s3_backend)
+
+        self.repository = EcrRepo(
+            self,
+            "web-repository",
+            props=EcrRepoProps(
+                name=config.name("web"),
+                keep_tagged_images=config.ecr.keep_tagged_images,
+                untagged_expiry_days=config.ecr.untagged_expiry_days,
+                force_delete=config.ecr.force_delete,
+            ),
+        )
+        self.secrets = AppSecrets(
+            self,
+            "web-secrets",
+            props=AppSecretsProps(prefix=f"{config.project}/{env}", names=config.app.secrets),
+        )
+        self.api = ModularApiGateway(
+            self,
+            "api",
+            props=ModularApiGatewayProps(
+                name=config.name("api"),
+                description=f"{config.project} {env} HTTP API",
+                cors=config.cors,
+                throttling=config.api.throttling,
+                log_retention_days=config.api.log_retention_days,
+                authorizers=(config.jwt_authorizer,),
+                routes=config.api.routes,
+            ),
+        )
+        app = config.app
+        self.web = AppRunnerService(
+            self,
+            "web",
+            props=AppRunnerServiceProps(
+                service_name=config.name("web"),
+                repository=self.repository,
+                image_tag=app.image_tag,
+                port=app.port,
+                cpu=app.cpu,
+                memory=app.memory,
+                health_check=app.health_check,
+                auto_scaling=app.auto_scaling,
+                auto_deployments_enabled=app.auto_deployments_enabled,
+                environment={
+                    "NODE_ENV": "production",
+                    # The API URL comes from the API resource; the app URL from config, never from the
+                    # service, so CORS (which admits the app) and the app (which calls the API) form no cycle.
+                    "NEXT_PUBLIC_API_URL": self.api.api_endpoint,
+                    "NEXTAUTH_URL": app.url,
+                    "OKTA_ISSUER": config.auth.okta_issuer,
+                    "OKTA_CLIENT_ID": config.auth.okta_client_id,
+                    "SUPABASE_URL": config.supabase.url,
+                },
+                secrets=self.secrets.by_env_name,
+            ),
+        )
+
+        TerraformOutput(self, "service_url", value=self.web.service_url, description="App Runner URL")
+        TerraformOutput(self, "service_arn", value=self.web.service_arn, description="For start-deployment")
+        TerraformOutput(self, "api_endpoint", value=self.api.api_endpoint, description="HTTP API URL")
+        TerraformOutput(
+            self, "ecr_repository_url", value=self.repository.repository_url, description="Push images here"
+        )
+        TerraformOutput(
+            self,
+            "secret_names",
+            value=[s.name for s in self.secrets.by_env_name.values()],
+            description="Secrets to fill with `aws secretsmanager put-secret-value` (names, never values)",
+        )

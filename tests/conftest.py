@@ -1,0 +1,78 @@
+"""Shared fixtures: configs, one synth of every environment per session, and a scratch stack helper."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+
+from cdktf import App, Testing, TerraformStack  # noqa: E402
+
+from stacks import CoraAppStack, EnvConfig, load_config  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = ROOT / "config"
+ENVIRONMENTS = ("dev", "stg", "prd")
+
+Synthesized = dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def configs() -> dict[str, EnvConfig]:
+    """The sample project's validated configs, by environment."""
+    return {env: load_config(env, CONFIG_DIR) for env in ENVIRONMENTS}
+
+
+@pytest.fixture(scope="session")
+def synth_dir(configs: dict[str, EnvConfig], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All environment stacks synthesized once per session, exactly as ``main.py`` does."""
+    outdir = tmp_path_factory.mktemp("cdktf.out")
+    app = App(outdir=str(outdir))
+    for config in configs.values():
+        CoraAppStack(app, config)
+    app.synth()
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def synthesized(synth_dir: Path) -> dict[str, Synthesized]:
+    """Parsed ``cdk.tf.json`` of every environment."""
+    return {
+        env: json.loads((synth_dir / "stacks" / env / "cdk.tf.json").read_text()) for env in ENVIRONMENTS
+    }
+
+
+@pytest.fixture
+def synth() -> Iterator[Callable[[Callable[[TerraformStack], object]], Synthesized]]:
+    """``synth(build)``: run ``build(stack)`` on a fresh stack and return the parsed Terraform JSON."""
+
+    def run(build: Callable[[TerraformStack], object]) -> Synthesized:
+        stack = TerraformStack(Testing.app(), "test")
+        build(stack)
+        result: Synthesized = json.loads(Testing.synth(stack))
+        return result
+
+    yield run
+
+
+def resources(doc: Synthesized, kind: str) -> list[dict[str, Any]]:
+    """All resources of one Terraform type in a synthesized document."""
+    return list(doc.get("resource", {}).get(kind, {}).values())
+
+
+def data_sources(doc: Synthesized, kind: str) -> dict[str, dict[str, Any]]:
+    """All data sources of one type, by logical id."""
+    return dict(doc.get("data", {}).get(kind, {}))
+
+
+def only(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The single item of a list (fails the test otherwise)."""
+    assert len(items) == 1, f"expected exactly one, got {len(items)}"
+    return items[0]

@@ -1,0 +1,114 @@
+"""EcrRepo: safe defaults, lifecycle policy, scoped grants, name validation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from constructs_lib import EcrRepo, EcrRepoProps, TagMutability
+from constructs_lib import _aws
+from tests.conftest import data_sources, only, resources
+
+
+def test_defaults_are_immutable_scanned_aes256(synth):
+    doc = synth(lambda s: EcrRepo(s, "web", props=EcrRepoProps(name="cora-dev-web")))
+    repo = only(resources(doc, "aws_ecr_repository"))
+    assert repo["name"] == "cora-dev-web"
+    assert repo["image_tag_mutability"] == "IMMUTABLE"
+    assert repo["image_scanning_configuration"] == {"scan_on_push": True}
+    assert repo["encryption_configuration"] == [{"encryption_type": "AES256"}]
+    assert repo["force_delete"] is False
+
+
+def test_lifecycle_expires_untagged_after_7_days_and_keeps_10_tagged(synth):
+    doc = synth(lambda s: EcrRepo(s, "web", props=EcrRepoProps(name="cora-dev-web")))
+    rules = json.loads(only(resources(doc, "aws_ecr_lifecycle_policy"))["policy"])["rules"]
+    untagged = next(r for r in rules if r["selection"]["tagStatus"] == "untagged")
+    tagged = next(r for r in rules if r["selection"]["tagStatus"] == "tagged")
+    assert untagged["selection"]["countType"] == "sinceImagePushed"
+    assert untagged["selection"]["countNumber"] == 7
+    assert tagged["selection"]["countType"] == "imageCountMoreThan"
+    assert tagged["selection"]["countNumber"] == 10
+
+
+def test_lifecycle_and_encryption_are_configurable(synth):
+    key = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    props = EcrRepoProps(
+        name="cora/web",
+        keep_tagged_images=3,
+        untagged_expiry_days=1,
+        kms_key_arn=key,
+        force_delete=True,
+        tag_mutability=TagMutability.MUTABLE,
+    )
+    doc = synth(lambda s: EcrRepo(s, "web", props=props))
+    repo = only(resources(doc, "aws_ecr_repository"))
+    assert repo["encryption_configuration"] == [{"encryption_type": "KMS", "kms_key": key}]
+    assert repo["force_delete"] is True
+    assert repo["image_tag_mutability"] == "MUTABLE"
+    counts = sorted(r["selection"]["countNumber"] for r in json.loads(
+        only(resources(doc, "aws_ecr_lifecycle_policy"))["policy"])["rules"])
+    assert counts == [1, 3]
+
+
+def test_grant_pull_is_scoped_to_the_repository(synth):
+    def build(stack):
+        repo = EcrRepo(stack, "web", props=EcrRepoProps(name="cora-dev-web"))
+        role = _aws.IamRole(stack, "role", assume_role_policy="{}")
+        repo.grant_pull(role)
+        repo.grant_pull(role)  # idempotent
+
+    doc = synth(build)
+    policy = only(resources(doc, "aws_iam_role_policy"))
+    assert policy["name"] == "cora-dev-web-ecr-pull"
+    statements = only(list(data_sources(doc, "aws_iam_policy_document").values()))["statement"]
+    pull = next(s for s in statements if s["sid"] == "Pull")
+    login = next(s for s in statements if s["sid"] == "RegistryLogin")
+    assert pull["actions"] == [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:DescribeImages",
+        "ecr:GetDownloadUrlForLayer",
+    ]
+    (resource,) = pull["resources"]
+    assert resource.startswith("${aws_ecr_repository.web_repository_") and resource.endswith(".arn}")
+    assert login["actions"] == ["ecr:GetAuthorizationToken"]
+    assert login["resources"] == ["*"]
+
+
+def test_grant_push_allows_upload_not_delete(synth):
+    def build(stack):
+        repo = EcrRepo(stack, "web", props=EcrRepoProps(name="cora-dev-web"))
+        repo.grant_push(_aws.IamRole(stack, "ci", assume_role_policy="{}"))
+
+    doc = synth(build)
+    statements = only(list(data_sources(doc, "aws_iam_policy_document").values()))["statement"]
+    push = next(s for s in statements if s["sid"] == "Push")
+    assert "ecr:PutImage" in push["actions"]
+    assert not any("Delete" in a for a in push["actions"])
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Cora-Dev", "a", "cora_", "-cora", "cora--web", "cora web", "cora/", "x" * 257, "cora//web"],
+)
+def test_invalid_repository_names_are_refused(name):
+    with pytest.raises(ValidationError, match=r"name[\s\S]*ECR repository name") as err:
+        EcrRepoProps(name=name)
+    assert repr(name)[:40] in str(err.value) or name[:40] in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("keep_tagged_images", 0), ("untagged_expiry_days", 0), ("kms_key_arn", "alias-not-an-arn")],
+)
+def test_out_of_range_settings_are_refused(field, value):
+    with pytest.raises(ValidationError, match=field):
+        EcrRepoProps(name="cora-dev-web", **{field: value})
+
+
+def test_unknown_prop_is_refused():
+    with pytest.raises(ValidationError, match="scan_on_psh"):
+        EcrRepoProps(name="cora-dev-web", scan_on_psh=False)
