@@ -30,11 +30,18 @@ def main() -> int:
     local_state = os.environ.get("CORA_STATE_BACKEND", "s3") == "local"
     try:
         configs = [
-            load_config(env.strip(), CONFIG_DIR, overrides=overrides) for env in wanted.split(",") if env.strip()
+            load_config(env.strip(), CONFIG_DIR, overrides=overrides)
+            for env in wanted.split(",")
+            if env.strip()
         ]
-        app = App()
+        # Read here, not by the jsii kernel: its environment is fixed when it starts.
+        app = App(outdir=os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
         for config in configs:
-            backend = LocalBackendConfig(path=f"terraform.{config.environment.value}.tfstate") if local_state else None
+            backend = (
+                LocalBackendConfig(path=f"terraform.{config.environment.value}.tfstate")
+                if local_state
+                else None
+            )
             CoraAppStack(app, config, backend=backend)
     except (CoraInfraError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Annotated
 
 from cdktf import Token
-from pydantic import ConfigDict, ValidationError
+from pydantic import AfterValidator, ConfigDict, ValidationError
 
 # Props models are read-only and reject unknown keys: a typo is an error, not a silently ignored field.
 FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -74,6 +75,40 @@ def check_tags(field: str, tags: Mapping[str, str]) -> Mapping[str, str]:
     return tags
 
 
+def check_image_tag(value: str) -> str:
+    """An ECR image tag (or a token)."""
+    if is_token(value) or ECR_IMAGE_TAG.match(value):
+        return value
+    raise ValueError(
+        f"image tag {value!r} is invalid: use 1-128 letters, digits, '_', '.' or '-', "
+        "not starting with '.' or '-'"
+    )
+
+
+def check_log_retention(value: int) -> int:
+    """A retention period CloudWatch Logs accepts."""
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"log retention {value} days is not a CloudWatch period; allowed: {one_of(LOG_RETENTION_DAYS)}"
+        )
+    return value
+
+
+def check_unique_env_names(value: tuple[str, ...]) -> tuple[str, ...]:
+    """Environment variable names, valid and each listed once."""
+    for name in value:
+        check_env_var_name("names", name)
+    dupes = sorted({n for n in value if value.count(n) > 1})
+    if dupes:
+        raise ValueError(f"names must be unique; repeated: {', '.join(dupes)}")
+    return value
+
+
+ImageTag = Annotated[str, AfterValidator(check_image_tag)]
+LogRetentionDays = Annotated[int, AfterValidator(check_log_retention)]
+EnvVarNames = Annotated[tuple[str, ...], AfterValidator(check_unique_env_names)]
+
+
 def one_of(values: Iterable[object]) -> str:
     """Render a closed set for an error message."""
     return ", ".join(str(v) for v in values)
@@ -83,7 +118,7 @@ def format_validation_error(err: ValidationError, *, source: str) -> str:
     """One line per problem: ``source: key.path: message (got value)``."""
     lines = []
     for item in err.errors(include_url=False):
-        loc = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        loc = ".".join(str(part) for part in item["loc"])
         msg = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "missing":
             lines.append(f"{source}: {loc}: required key is missing")
@@ -92,5 +127,8 @@ def format_validation_error(err: ValidationError, *, source: str) -> str:
             lines.append(f"{source}: {loc}: unknown key (check the spelling; extra keys are not allowed)")
             continue
         got = item.get("input")
-        lines.append(f"{source}: {loc}: {msg} (got {got!r})")
+        # A whole table as "got" is noise; the messages of table-level rules quote the values.
+        shown = "" if isinstance(got, dict) else f" (got {got!r})"
+        # Table-level rules name their keys in the message; field rules get the key path here.
+        lines.append(f"{source}: {loc}: {msg}{shown}" if loc else f"{source}: {msg}{shown}")
     return "\n".join(lines)

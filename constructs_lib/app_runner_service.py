@@ -12,13 +12,12 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
 from constructs_lib._validation import (
-    ECR_IMAGE_TAG,
     FROZEN,
     FROZEN_WITH_CONSTRUCTS,
+    ImageTag,
     check_env_var_name,
     check_tags,
     is_secret_like,
-    is_token,
 )
 from constructs_lib.ecr_repo import EcrRepo
 from constructs_lib.iam import service_role
@@ -61,6 +60,16 @@ VALID_CPU_MEMORY: Mapping[Cpu, tuple[Memory, ...]] = {
     Cpu.TWO_VCPU: (Memory.FOUR_GB, Memory.SIX_GB),
     Cpu.FOUR_VCPU: (Memory.EIGHT_GB, Memory.TEN_GB, Memory.TWELVE_GB),
 }
+
+
+def check_cpu_memory(cpu: Cpu, memory: Memory) -> None:
+    """Raise ``ValueError`` unless App Runner offers this CPU/memory combination."""
+    allowed = VALID_CPU_MEMORY[cpu]
+    if memory not in allowed:
+        raise ValueError(
+            f"memory {memory.value} MB is not available with cpu {cpu.value}; "
+            f"allowed memory for this cpu: {', '.join(m.value for m in allowed)} MB"
+        )
 
 
 class HealthCheckProtocol(StrEnum):
@@ -117,7 +126,7 @@ class AppRunnerServiceProps(BaseModel):
     """4-40 characters: letters, digits, ``-`` and ``_``, starting with a letter or digit."""
     repository: EcrRepo
     """The ECR repository holding the image; the access role may pull from it and nothing else."""
-    image_tag: str
+    image_tag: ImageTag
     """The immutable tag deployed at creation (a git SHA). Later deploys change it outside Terraform."""
     port: int = Field(3000, ge=1, le=65535)
     cpu: Cpu = Cpu.ONE_VCPU
@@ -141,16 +150,6 @@ class AppRunnerServiceProps(BaseModel):
                 "starting with a letter or digit"
             )
         return value
-
-    @field_validator("image_tag")
-    @classmethod
-    def _image_tag(cls, value: str) -> str:
-        if is_token(value) or ECR_IMAGE_TAG.match(value):
-            return value
-        raise ValueError(
-            f"image tag {value!r} is invalid: use 1-128 letters, digits, '_', '.' or '-', "
-            "not starting with '.' or '-'"
-        )
 
     @field_validator("environment")
     @classmethod
@@ -179,12 +178,7 @@ class AppRunnerServiceProps(BaseModel):
 
     @model_validator(mode="after")
     def _cross_field(self) -> AppRunnerServiceProps:
-        allowed = VALID_CPU_MEMORY[self.cpu]
-        if self.memory not in allowed:
-            raise ValueError(
-                f"memory {self.memory.value} MB is not available with cpu {self.cpu.value}; "
-                f"allowed memory for this cpu: {', '.join(m.value for m in allowed)} MB"
-            )
+        check_cpu_memory(self.cpu, self.memory)
         both = sorted(set(self.environment) & set(self.secrets))
         if both:
             raise ValueError(f"{', '.join(both)} set both as plain environment and as secret; pick one")

@@ -14,7 +14,7 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
-from constructs_lib._validation import FROZEN, LOG_RETENTION_DAYS, check_tags, is_token, one_of
+from constructs_lib._validation import FROZEN, LogRetentionDays, check_tags, is_token, one_of
 from constructs_lib.errors import CoraInfraError
 
 
@@ -58,7 +58,9 @@ _LAMBDA_ARN = re.compile(
     r"(?::[A-Za-z0-9$_-]+)?$"
 )
 _HTTP_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
-_IDENTITY_SOURCE = re.compile(r"^\$(request\.(header|querystring)\.[A-Za-z0-9_.-]+|context\.[A-Za-z.]+|stageVariables\.\w+)$")
+_IDENTITY_SOURCE = re.compile(
+    r"^\$(request\.(header|querystring)\.[A-Za-z0-9_.-]+|context\.[A-Za-z.]+|stageVariables\.\w+)$"
+)
 
 
 def check_origin(origin: str) -> str:
@@ -78,7 +80,8 @@ def _check_lambda_arn(value: str) -> str:
     if is_token(value) or _LAMBDA_ARN.match(value):
         return value
     raise ValueError(
-        f"Lambda function ARN {value!r} is invalid; expected arn:aws:lambda:<region>:<account>:function:<name>"
+        f"Lambda function ARN {value!r} is invalid; "
+        "expected arn:aws:lambda:<region>:<account>:function:<name>"
     )
 
 
@@ -111,7 +114,9 @@ def parse_route_key(key: str) -> tuple[HttpMethod, str]:
                     raise ValueError(f"route key {key!r}: path parameter {{{name}}} appears twice")
                 names.append(name)
                 if segment.endswith("+}") and index != len(segments) - 1:
-                    raise ValueError(f"route key {key!r}: greedy parameter {segment} must be the last segment")
+                    raise ValueError(
+                        f"route key {key!r}: greedy parameter {segment} must be the last segment"
+                    )
     return method, path
 
 
@@ -325,6 +330,21 @@ class ApiModule(BaseModel):
     routes: tuple[ApiRoute, ...] = ()
 
 
+def check_routes(routes: Iterable[ApiRoute], authorizer_names: Iterable[str]) -> None:
+    """Raise ``ValueError`` on duplicate route keys or references to unknown authorizers."""
+    known = list(authorizer_names)
+    keys = [r.key for r in routes]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        raise ValueError(f"duplicate route keys: {', '.join(dupes)}; each METHOD /path is added once")
+    for route in routes:
+        if route.authorizer is not None and route.authorizer not in known:
+            raise ValueError(
+                f"route {route.key!r} uses unknown authorizer {route.authorizer!r}; "
+                f"known: {', '.join(known) or '(none)'}"
+            )
+
+
 class ModularApiGatewayProps(BaseModel):
     """Settings of a :class:`ModularApiGateway`."""
 
@@ -334,7 +354,7 @@ class ModularApiGatewayProps(BaseModel):
     cors: CorsConfig
     description: str = ""
     throttling: Throttling = Field(default_factory=Throttling)
-    log_retention_days: int = 30
+    log_retention_days: LogRetentionDays = 30
     """Default: access logs are kept 30 days."""
     log_kms_key_arn: str | None = None
     """Default: CloudWatch's own encryption; set a KMS key ARN for the access log group."""
@@ -349,15 +369,6 @@ class ModularApiGatewayProps(BaseModel):
             raise ValueError(f"API name {value!r} is invalid: use 1-128 letters, digits, spaces or _.-")
         return value
 
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log retention {value} days is not a CloudWatch period; allowed: {one_of(LOG_RETENTION_DAYS)}"
-            )
-        return value
-
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: Mapping[str, str]) -> Mapping[str, str]:
@@ -368,16 +379,7 @@ class ModularApiGatewayProps(BaseModel):
         names = [a.name for a in self.authorizers]
         if len(set(names)) != len(names):
             raise ValueError(f"authorizer names must be unique; got {names}")
-        keys = [r.key for r in self.routes]
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
-        if dupes:
-            raise ValueError(f"duplicate route keys: {', '.join(dupes)}")
-        for route in self.routes:
-            if route.authorizer is not None and route.authorizer not in names:
-                raise ValueError(
-                    f"route {route.key!r} uses unknown authorizer {route.authorizer!r}; "
-                    f"known: {', '.join(names) or '(none)'}"
-                )
+        check_routes(self.routes, names)
         return self
 
 
@@ -415,10 +417,11 @@ def _invoke_uri(function_arn: str) -> str:
             f"{function_arn}/invocations"
         )
     parts = Fn.split(":", function_arn)
-    return Fn.format(
+    uri: str = Fn.format(
         "arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations",
         [Fn.element(parts, 1), Fn.element(parts, 3), function_arn],
     )
+    return uri
 
 
 class ModularApiGateway(Construct):
@@ -554,7 +557,9 @@ class ModularApiGateway(Construct):
     def add_route(self, route: ApiRoute) -> _aws.Apigatewayv2Route:
         """Add one route; its key must be new on this API and its authorizer already added."""
         if route.key in self._routes:
-            raise CoraInfraError(f"routes: duplicate route key {route.key!r}; each METHOD /path is added once")
+            raise CoraInfraError(
+                f"routes: duplicate route key {route.key!r}; each METHOD /path is added once"
+            )
         auth_type, authorizer_id = "NONE", None
         if route.authorizer is not None:
             if route.authorizer not in self._authorizers:
@@ -562,13 +567,13 @@ class ModularApiGateway(Construct):
                     f"routes: route {route.key!r} uses unknown authorizer {route.authorizer!r}; "
                     f"known: {', '.join(self._authorizers) or '(none)'}"
                 )
-            config, resource = self._authorizers[route.authorizer]
+            config, authorizer = self._authorizers[route.authorizer]
             if route.authorization_scopes and not isinstance(config, JwtAuthorizer):
                 raise CoraInfraError(
                     f"routes: route {route.key!r} sets authorization_scopes, which only JWT authorizers check"
                 )
             auth_type = "JWT" if isinstance(config, JwtAuthorizer) else "CUSTOM"
-            authorizer_id = resource.id
+            authorizer_id = authorizer.id
 
         id_ = _slug(route.key)
         integration = self._integration(id_, route)
@@ -627,4 +632,3 @@ class ModularApiGateway(Construct):
             integration_method=spec.method.value,
             timeout_milliseconds=spec.timeout_ms,
         )
-

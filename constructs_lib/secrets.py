@@ -9,7 +9,7 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
-from constructs_lib._validation import FROZEN, check_env_var_name, check_kms_key_arn, check_tags, is_token
+from constructs_lib._validation import FROZEN, EnvVarNames, check_kms_key_arn, check_tags, is_token
 from constructs_lib.iam import PolicyStatement, grant
 
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
@@ -18,9 +18,7 @@ _READ_ACTIONS = ("secretsmanager:GetSecretValue",)
 
 def _check_recovery_window(value: int) -> int:
     if value != 0 and not 7 <= value <= 30:
-        raise ValueError(
-            f"recovery window {value} days is not allowed: use 0 (delete at once) or 7-30 days"
-        )
+        raise ValueError(f"recovery window {value} days is not allowed: use 0 (delete at once) or 7-30 days")
     return value
 
 
@@ -114,7 +112,7 @@ class AppSecretsProps(BaseModel):
 
     prefix: str
     """Secret names are ``<prefix>/<NAME>``, e.g. ``cora/dev/NEXTAUTH_SECRET``."""
-    names: tuple[str, ...] = Field(min_length=1)
+    names: EnvVarNames = Field(min_length=1)
     """Environment variable names, e.g. ``("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET")``."""
     kms_key_arn: str | None = None
     """Default: the AWS-managed key; set a customer KMS key ARN for all these secrets."""
@@ -128,16 +126,6 @@ class AppSecretsProps(BaseModel):
             raise ValueError(
                 f"secret prefix {value!r} is invalid: use letters, digits and /_+=.@-, not ending with '/'"
             )
-        return value
-
-    @field_validator("names")
-    @classmethod
-    def _names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for name in value:
-            check_env_var_name("names", name)
-        dupes = sorted({n for n in value if value.count(n) > 1})
-        if dupes:
-            raise ValueError(f"secret names must be unique; repeated: {', '.join(dupes)}")
         return value
 
     @field_validator("kms_key_arn")

@@ -27,7 +27,16 @@ from constructs_lib import (
     S3BackendConfig,
     Throttling,
 )
-from constructs_lib._validation import FROZEN, check_tags, format_validation_error
+from constructs_lib._validation import (
+    FROZEN,
+    EnvVarNames,
+    ImageTag,
+    LogRetentionDays,
+    check_tags,
+    format_validation_error,
+)
+from constructs_lib.app_runner_service import check_cpu_memory
+from constructs_lib.modular_api_gateway import check_routes
 from constructs_lib.state_backend import check_region
 
 _PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
@@ -35,6 +44,7 @@ _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
 _ORIGIN_OF = re.compile(r"^(https?://[^/]+)")
 _ACCOUNT = re.compile(r"^\d{12}$")
 
+JWT_AUTHORIZER_NAME = "okta"
 DEFAULT_SECRETS = ("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY")
 
 
@@ -72,7 +82,7 @@ class AppConfig(BaseModel):
 
     model_config = FROZEN
 
-    image_tag: str
+    image_tag: ImageTag
     """The tag deployed when the service is created (later deploys move it outside Terraform)."""
     url: HttpsUrl
     """The app's public URL: ``NEXTAUTH_URL`` and the origin CORS must admit."""
@@ -82,8 +92,13 @@ class AppConfig(BaseModel):
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
     auto_deployments_enabled: bool = False
-    secrets: tuple[str, ...] = DEFAULT_SECRETS
+    secrets: EnvVarNames = DEFAULT_SECRETS
     """Environment variables read from Secrets Manager (created empty, values set out of band)."""
+
+    @model_validator(mode="after")
+    def _cpu_memory(self) -> AppConfig:
+        check_cpu_memory(self.cpu, self.memory)
+        return self
 
 
 class AuthConfig(BaseModel):
@@ -110,8 +125,13 @@ class ApiConfig(BaseModel):
     model_config = FROZEN
 
     throttling: Throttling = Field(default_factory=Throttling)
-    log_retention_days: int = 30
+    log_retention_days: LogRetentionDays = 30
     routes: tuple[ApiRoute, ...] = ()
+
+    @model_validator(mode="after")
+    def _routes(self) -> ApiConfig:
+        check_routes(self.routes, [JWT_AUTHORIZER_NAME])
+        return self
 
 
 class EcrConfig(BaseModel):
@@ -171,21 +191,30 @@ class EnvConfig(BaseModel):
     def _tags(cls, value: Mapping[str, str]) -> Mapping[str, str]:
         return check_tags("tags", value)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _origins_per_environment(cls, data: Any) -> Any:
+        # Checked before the CORS model itself, so the environment rule is the first thing reported.
+        if not isinstance(data, dict) or data.get("environment") == Environment.DEV.value:
+            return data
+        cors = data.get("cors")
+        origins = cors.get("allow_origins") if isinstance(cors, dict) else None
+        if not isinstance(origins, list | tuple):
+            return data
+        env = data.get("environment")
+        if "*" in origins:
+            raise ValueError(
+                f"cors.allow_origins: '*' is only allowed in dev; {env} needs explicit https origins "
+                "such as the app URL"
+            )
+        plain = [o for o in origins if not (isinstance(o, str) and o.startswith("https://"))]
+        if plain:
+            raise ValueError(f"cors.allow_origins: {plain} are not https; {env} allows only https origins")
+        return data
+
     @model_validator(mode="after")
-    def _cors_rules(self) -> EnvConfig:
+    def _app_origin_admitted(self) -> EnvConfig:
         origins = self.cors.allow_origins
-        if self.environment is not Environment.DEV:
-            if "*" in origins:
-                raise ValueError(
-                    f"cors.allow_origins: '*' is only allowed in dev; {self.environment.value} needs "
-                    "explicit https origins such as the app URL"
-                )
-            plain = [o for o in origins if not o.startswith("https://")]
-            if plain:
-                raise ValueError(
-                    f"cors.allow_origins: {plain} are not https; {self.environment.value} allows only "
-                    "https origins"
-                )
         app_origin = _ORIGIN_OF.match(self.app.url)
         if "*" not in origins and app_origin and app_origin[1] not in origins:
             raise ValueError(
@@ -212,7 +241,9 @@ class EnvConfig(BaseModel):
     @property
     def jwt_authorizer(self) -> JwtAuthorizer:
         """The Okta JWT authorizer routes reference as ``"okta"``."""
-        return JwtAuthorizer(name="okta", issuer=self.auth.okta_issuer, audience=self.auth.audience)
+        return JwtAuthorizer(
+            name=JWT_AUTHORIZER_NAME, issuer=self.auth.okta_issuer, audience=self.auth.audience
+        )
 
 
 def _set_path(data: dict[str, Any], dotted: str, value: object) -> None:

@@ -15,9 +15,9 @@ from constructs_lib import (
     EcrRepoProps,
     ModularApiGateway,
     ModularApiGatewayProps,
+    _aws,
     apply_backend,
 )
-from constructs_lib import _aws
 from stacks.config import EnvConfig
 
 # The AWS provider bindings pin the exact provider version they were generated from; any 5.x from
@@ -33,9 +33,7 @@ class CoraAppStack(TerraformStack):
     :class:`~constructs_lib.LocalBackendConfig`.
     """
 
-    def __init__(
-        self, scope: Construct, config: EnvConfig, *, backend: BackendConfig | None = None
-    ) -> None:
+    def __init__(self, scope: Construct, config: EnvConfig, *, backend: BackendConfig | None = None) -> None:
         env = config.environment.value
         super().__init__(scope, env)
         self.config = config

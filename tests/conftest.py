@@ -76,3 +76,21 @@ def only(items: list[dict[str, Any]]) -> dict[str, Any]:
     """The single item of a list (fails the test otherwise)."""
     assert len(items) == 1, f"expected exactly one, got {len(items)}"
     return items[0]
+
+
+@pytest.fixture(scope="session")
+def terraform_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for running terraform: the project's CLI config (offline provider mirror if any).
+
+    Uses ``TF_CLI_CONFIG_FILE`` when it names an existing file (``make`` sets it); otherwise writes one
+    with ``scripts/terraform_cli_config.py``, exactly as ``make install`` does.
+    """
+    from scripts.terraform_cli_config import discover_mirror, write
+
+    env = dict(os.environ)
+    current = env.get("TF_CLI_CONFIG_FILE", "")
+    if not current or not Path(current).is_file():
+        path = write(tmp_path_factory.mktemp("terraform") / "cli.tfrc", discover_mirror())
+        env["TF_CLI_CONFIG_FILE"] = str(path)
+    env.update(CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1", TF_INPUT="0")
+    return env

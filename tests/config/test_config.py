@@ -1,0 +1,204 @@
+"""Config loading: the sample configs are valid; every bad value is named with file, key and value."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from constructs_lib import ConfigError, Cpu, Memory
+from stacks import Environment, load_config
+from tests.conftest import CONFIG_DIR, ENVIRONMENTS
+
+
+def _write(tmp_path: Path, env: str, mutate: Any) -> Path:
+    """Copy the sample config of ``env`` into ``tmp_path`` after ``mutate(data)`` changed it."""
+    data = tomllib.loads((CONFIG_DIR / f"{env}.toml").read_text())
+    mutate(data)
+    (tmp_path / f"{env}.toml").write_text(_dumps(data))
+    return tmp_path
+
+
+def _dumps(data: dict[str, Any], prefix: str = "") -> str:
+    """A tiny TOML writer for the shapes our configs use (tables, arrays of tables, scalars, lists)."""
+    import json
+
+    scalars, tables, arrays = [], [], []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables.append((key, value))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            arrays.append((key, value))
+        else:
+            scalars.append(f"{key} = {_value(value, json)}")
+    out = "\n".join(scalars) + "\n"
+    for key, value in tables:
+        name = f"{prefix}{key}"
+        out += f"\n[{name}]\n" + _dumps(value, f"{name}.")
+    for key, items in arrays:
+        for item in items:
+            out += f"\n[[{prefix}{key}]]\n" + _dumps(item, f"{prefix}{key}.")
+    return out
+
+
+def _value(value: Any, json: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_value(v, json)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v, json) for v in value) + "]"
+    return json.dumps(value)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_sample_configs_load(env):
+    config = load_config(env, CONFIG_DIR)
+    assert config.environment is Environment(env)
+    assert config.app.cpu is Cpu.ONE_VCPU
+    assert config.app.memory is Memory.TWO_GB
+    assert config.name("web") == f"cora-{env}-web"
+    assert config.s3_backend.key == f"cora/{env}/terraform.tfstate"
+
+
+def test_models_are_frozen(configs):
+    with pytest.raises(Exception, match="frozen"):
+        configs["dev"].project = "other"  # type: ignore[misc]
+
+
+def test_dev_may_use_wildcard_origin(configs):
+    assert configs["dev"].cors.allow_origins == ("*",)
+
+
+def test_override_replaces_image_tag():
+    config = load_config("dev", CONFIG_DIR, overrides={"app.image_tag": "3f2a9c1"})
+    assert config.app.image_tag == "3f2a9c1"
+
+
+def _set(path: str, value: Any):
+    def mutate(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+
+    return mutate
+
+
+def _delete(path: str):
+    def mutate(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node[part]
+        del node[last]
+
+    return mutate
+
+
+# (environment, change, key path in the message, bad value shown, rule shown)
+BAD_CONFIGS = [
+    ("prd", _set("cors.allow_origins", ["*"]), "cors.allow_origins", "'*'", "only allowed in dev"),
+    ("stg", _set("cors.allow_origins", ["*"]), "cors.allow_origins", "'*'", "only allowed in dev"),
+    (
+        "prd",
+        _set("cors.allow_origins", ["http://cora.example.com"]),
+        "cors.allow_origins",
+        "http://cora.example.com",
+        "https",
+    ),
+    (
+        "prd",
+        _set("cors.allow_origins", ["https://other.example.com"]),
+        "cors.allow_origins",
+        "https://cora.example.com",
+        "app's origin",
+    ),
+    ("dev", _set("cors.allow_credentials", True), "cors", "'*'", "allow_credentials"),
+    ("dev", _set("cors.allow_origins", ["https://x.com/path"]), "cors.allow_origins", "https://x.com/path", "scheme"),
+    ("dev", _set("app.memory", "6144"), "app", "6144", "allowed memory"),
+    ("dev", _set("app.cpu", "3000"), "app.cpu", "3000", "1024"),
+    ("dev", _set("app.health_check", {"interval_seconds": 30}), "app.health_check.interval_seconds", "30", "20"),
+    ("dev", _set("app.auto_scaling", {"min_size": 3, "max_size": 2}), "app.auto_scaling", "min_size", "max_size"),
+    ("dev", _set("app.auto_scaling", {"max_size": 30}), "app.auto_scaling.max_size", "30", "25"),
+    ("dev", _set("app.port", 70000), "app.port", "70000", "65535"),
+    ("dev", _set("app.url", "http://dev.cora.example.com"), "app.url", "http://dev.cora.example.com", "https"),
+    ("dev", _set("app.image_tag", "bad tag"), "app.image_tag", "bad tag", "letters"),
+    ("dev", _set("project", "Cora"), "project", "Cora", "lowercase"),
+    ("dev", _set("region", "mars-1"), "region", "mars-1", "region"),
+    ("dev", _set("account_id", "123"), "account_id", "123", "12 digits"),
+    ("dev", _set("app.imagetag", "x"), "app.imagetag", "imagetag", "unknown key"),
+    ("dev", _set("colour", "blue"), "colour", "colour", "unknown key"),
+    ("dev", _delete("auth.okta_issuer"), "auth.okta_issuer", "okta_issuer", "required"),
+    ("dev", _set("auth.audience", []), "auth.audience", "[]", "at least 1"),
+    ("dev", _set("app.port", "three thousand"), "app.port", "three thousand", "integer"),
+    ("dev", _set("api.log_retention_days", 31), "api", "31", "CloudWatch"),
+    (
+        "dev",
+        _set("api.routes", [{"key": "GET /v1/items", "integration": {"type": "http", "url": "https://a.b"}}] * 2),
+        "api",
+        "GET /v1/items",
+        "duplicate",
+    ),
+    (
+        "dev",
+        _set("api.routes", [{"key": "GET v1", "integration": {"type": "http", "url": "https://a.b"}}]),
+        "api.routes.0.key",
+        "GET v1",
+        "must start with '/'",
+    ),
+    (
+        "dev",
+        _set("api.routes", [{"key": "FETCH /v1", "integration": {"type": "http", "url": "https://a.b"}}]),
+        "api.routes.0.key",
+        "FETCH",
+        "allowed",
+    ),
+    (
+        "dev",
+        _set(
+            "api.routes",
+            [{"key": "GET /v1", "authorizer": "auth0", "integration": {"type": "http", "url": "https://a.b"}}],
+        ),
+        "api",
+        "auth0",
+        "unknown authorizer",
+    ),
+    ("dev", _set("app.secrets", ["NEXTAUTH_SECRET", "NEXTAUTH_SECRET"]), "app", "NEXTAUTH_SECRET", "unique"),
+    ("dev", _set("environment", "prd"), "environment", "prd", "does not match"),
+]
+
+
+@pytest.mark.parametrize(
+    ("env", "change", "key", "value", "rule"),
+    BAD_CONFIGS,
+    ids=[f"{case[0]}-{case[2]}-{i}" for i, case in enumerate(BAD_CONFIGS)],
+)
+def test_bad_config_is_refused_with_file_key_value_and_rule(tmp_path, env, change, key, value, rule):
+    config_dir = _write(tmp_path, env, change)
+    with pytest.raises(ConfigError) as err:
+        load_config(env, config_dir)
+    message = str(err.value)
+    assert f"{env}.toml" in message
+    assert key in message
+    assert value in message
+    assert rule in message
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(ConfigError, match="'qa' is unknown; allowed: dev, stg, prd"):
+        load_config("qa", CONFIG_DIR)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=r"dev\.toml: config file not found"):
+        load_config("dev", tmp_path)
+
+
+def test_invalid_toml_is_named(tmp_path):
+    (tmp_path / "dev.toml").write_text("project = \n")
+    with pytest.raises(ConfigError, match=r"dev\.toml: not valid TOML"):
+        load_config("dev", tmp_path)

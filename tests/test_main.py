@@ -1,0 +1,61 @@
+"""``main.py``: synthesizes what the environment asks for; bad input exits 2 with one clear message."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import main
+from tests.conftest import CONFIG_DIR
+
+
+@pytest.fixture
+def outdir(tmp_path, monkeypatch) -> Path:
+    out = tmp_path / "cdktf.out"
+    monkeypatch.setenv("CDKTF_OUTDIR", str(out))
+    monkeypatch.delenv("CORA_IMAGE_TAG", raising=False)
+    monkeypatch.delenv("CORA_STATE_BACKEND", raising=False)
+    return out
+
+
+def test_synthesizes_the_requested_environment(outdir, monkeypatch):
+    monkeypatch.setenv("CORA_ENVIRONMENTS", "dev")
+    monkeypatch.setenv("CORA_IMAGE_TAG", "3f2a9c1")
+    monkeypatch.setenv("CORA_STATE_BACKEND", "local")
+    assert main.main() == 0
+    text = (outdir / "stacks" / "dev" / "cdk.tf.json").read_text()
+    assert ":3f2a9c1" in text
+    assert '"local"' in text
+    assert not (outdir / "stacks" / "prd").exists()
+
+
+def test_bad_config_exits_2_with_message_and_writes_nothing(outdir, monkeypatch, tmp_path, capsys):
+    bad = tmp_path / "config"
+    bad.mkdir()
+    for env in ("dev", "prd"):
+        (bad / f"{env}.toml").write_text((CONFIG_DIR / f"{env}.toml").read_text())
+    text = (bad / "prd.toml").read_text().replace(
+        'allow_origins = ["https://cora.example.com", "https://www.cora.example.com"]', 'allow_origins = ["*"]'
+    )
+    assert tomllib.loads(text)["cors"]["allow_origins"] == ["*"]
+    (bad / "prd.toml").write_text(text)
+    monkeypatch.setattr(main, "CONFIG_DIR", bad)
+    monkeypatch.setenv("CORA_ENVIRONMENTS", "dev,prd")
+
+    assert main.main() == 2
+
+    err = capsys.readouterr().err
+    assert "prd.toml" in err
+    assert "cors.allow_origins" in err
+    assert "'*' is only allowed in dev" in err
+    assert "Traceback" not in err
+    assert not outdir.exists(), "nothing may be written when any config is bad"
+
+
+def test_unknown_environment_exits_2(outdir, monkeypatch, capsys):
+    monkeypatch.setenv("CORA_ENVIRONMENTS", "dev,qa")
+    assert main.main() == 2
+    assert "'qa' is unknown; allowed: dev, stg, prd" in capsys.readouterr().err
+    assert not outdir.exists()
