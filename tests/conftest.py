@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,9 @@ import pytest
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 
-from cdktf import App, Testing, TerraformStack  # noqa: E402
+from cdktf import App, TerraformStack, Testing
 
-from stacks import CoraAppStack, EnvConfig, load_config  # noqa: E402
+from stacks import CoraAppStack, EnvConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
@@ -44,13 +44,11 @@ def synth_dir(configs: dict[str, EnvConfig], tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="session")
 def synthesized(synth_dir: Path) -> dict[str, Synthesized]:
     """Parsed ``cdk.tf.json`` of every environment."""
-    return {
-        env: json.loads((synth_dir / "stacks" / env / "cdk.tf.json").read_text()) for env in ENVIRONMENTS
-    }
+    return {env: json.loads((synth_dir / "stacks" / env / "cdk.tf.json").read_text()) for env in ENVIRONMENTS}
 
 
 @pytest.fixture
-def synth() -> Iterator[Callable[[Callable[[TerraformStack], object]], Synthesized]]:
+def synth() -> Callable[[Callable[[TerraformStack], object]], Synthesized]:
     """``synth(build)``: run ``build(stack)`` on a fresh stack and return the parsed Terraform JSON."""
 
     def run(build: Callable[[TerraformStack], object]) -> Synthesized:
@@ -59,7 +57,7 @@ def synth() -> Iterator[Callable[[Callable[[TerraformStack], object]], Synthesiz
         result: Synthesized = json.loads(Testing.synth(stack))
         return result
 
-    yield run
+    return run
 
 
 def resources(doc: Synthesized, kind: str) -> list[dict[str, Any]]:

@@ -36,8 +36,13 @@ def test_bad_config_exits_2_with_message_and_writes_nothing(outdir, monkeypatch,
     bad.mkdir()
     for env in ("dev", "prd"):
         (bad / f"{env}.toml").write_text((CONFIG_DIR / f"{env}.toml").read_text())
-    text = (bad / "prd.toml").read_text().replace(
-        'allow_origins = ["https://cora.example.com", "https://www.cora.example.com"]', 'allow_origins = ["*"]'
+    text = (
+        (bad / "prd.toml")
+        .read_text()
+        .replace(
+            'allow_origins = ["https://cora.example.com", "https://www.cora.example.com"]',
+            'allow_origins = ["*"]',
+        )
     )
     assert tomllib.loads(text)["cors"]["allow_origins"] == ["*"]
     (bad / "prd.toml").write_text(text)

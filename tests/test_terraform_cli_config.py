@@ -22,7 +22,7 @@ def test_empty_env_var_means_registry():
 
 
 def test_env_var_without_registry_folder_is_an_error(tmp_path):
-    with pytest.raises(SystemExit, match="no registry.terraform.io folder"):
+    with pytest.raises(SystemExit, match=r"no registry\.terraform\.io folder"):
         cli.discover_mirror({cli.MIRROR_ENV: str(tmp_path)})
 
 

@@ -7,8 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from constructs_lib import EcrRepo, EcrRepoProps, TagMutability
-from constructs_lib import _aws
+from constructs_lib import EcrRepo, EcrRepoProps, TagMutability, _aws
 from tests.conftest import data_sources, only, resources
 
 
@@ -48,8 +47,10 @@ def test_lifecycle_and_encryption_are_configurable(synth):
     assert repo["encryption_configuration"] == [{"encryption_type": "KMS", "kms_key": key}]
     assert repo["force_delete"] is True
     assert repo["image_tag_mutability"] == "MUTABLE"
-    counts = sorted(r["selection"]["countNumber"] for r in json.loads(
-        only(resources(doc, "aws_ecr_lifecycle_policy"))["policy"])["rules"])
+    counts = sorted(
+        r["selection"]["countNumber"]
+        for r in json.loads(only(resources(doc, "aws_ecr_lifecycle_policy"))["policy"])["rules"]
+    )
     assert counts == [1, 3]
 
 

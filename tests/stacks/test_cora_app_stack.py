@@ -14,31 +14,47 @@ from stacks import CoraAppStack, load_config
 from tests.conftest import CONFIG_DIR, ENVIRONMENTS, data_sources, only, resources
 
 SECRET_NAMES = {"NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY"}
-PLAIN_ENV = {"NODE_ENV", "NEXT_PUBLIC_API_URL", "NEXTAUTH_URL", "OKTA_ISSUER", "OKTA_CLIENT_ID", "SUPABASE_URL"}
+PLAIN_ENV = {
+    "NODE_ENV",
+    "NEXT_PUBLIC_API_URL",
+    "NEXTAUTH_URL",
+    "OKTA_ISSUER",
+    "OKTA_CLIENT_ID",
+    "SUPABASE_URL",
+}
+
 
 @pytest.fixture
 def json_snapshot(snapshot):
     return snapshot.use_extension(JSONSnapshotExtension)
 
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_snapshot(synthesized, json_snapshot, env):
     assert synthesized[env] == json_snapshot
 
+
 def _service(doc):
     return only(resources(doc, "aws_apprunner_service"))
 
+
 def _image_config(doc):
     return _service(doc)["source_configuration"]["image_repository"]["image_configuration"]
+
 
 def test_dev_allows_wildcard_origin(synthesized):
     api = only(resources(synthesized["dev"], "aws_apigatewayv2_api"))
     assert api["cors_configuration"]["allow_origins"] == ["*"]
     assert api["cors_configuration"]["allow_credentials"] is False
 
+
 @pytest.mark.parametrize("env", ["stg", "prd"])
 def test_stg_and_prd_reject_wildcard_origin(env):
-    with pytest.raises(ConfigError, match=rf"{env}\.toml: .*cors\.allow_origins: '\*' is only allowed in dev"):
+    with pytest.raises(
+        ConfigError, match=rf"{env}\.toml: .*cors\.allow_origins: '\*' is only allowed in dev"
+    ):
         load_config(env, CONFIG_DIR, overrides={"cors.allow_origins": ["*"]})
+
 
 @pytest.mark.parametrize("env", ["stg", "prd"])
 def test_stg_and_prd_admit_exactly_their_https_origins(synthesized, configs, env):
@@ -46,6 +62,7 @@ def test_stg_and_prd_admit_exactly_their_https_origins(synthesized, configs, env
     origins = api["cors_configuration"]["allow_origins"]
     assert origins == list(configs[env].cors.allow_origins)
     assert all(o.startswith("https://") for o in origins)
+
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_secrets_reach_the_app_only_as_secret_references(synthesized, env):
@@ -58,6 +75,7 @@ def test_secrets_reach_the_app_only_as_secret_references(synthesized, env):
     for ref in secrets.values():
         assert ref.startswith("${aws_secretsmanager_secret.") and ref.endswith(".arn}")
 
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_no_secret_value_is_written(synthesized, env):
     doc = synthesized[env]
@@ -66,6 +84,7 @@ def test_no_secret_value_is_written(synthesized, env):
     assert "secret_string" not in text
     assert "secret_binary" not in text
 
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_instance_role_reads_exactly_its_secrets(synthesized, env):
     doc = synthesized[env]
@@ -73,7 +92,9 @@ def test_instance_role_reads_exactly_its_secrets(synthesized, env):
     expected = sorted(f"${{aws_secretsmanager_secret.{logical}.arn}}" for logical in secrets)
     assert len(expected) == 3
     instance_role = next(
-        logical for logical, role in doc["resource"]["aws_iam_role"].items() if role["name"].endswith("-instance")
+        logical
+        for logical, role in doc["resource"]["aws_iam_role"].items()
+        if role["name"].endswith("-instance")
     )
     policies = [p for p in resources(doc, "aws_iam_role_policy") if instance_role in p["role"]]
     policy = only(policies)
@@ -83,6 +104,7 @@ def test_instance_role_reads_exactly_its_secrets(synthesized, env):
     assert statement["actions"] == ["secretsmanager:GetSecretValue"]
     assert sorted(statement["resources"]) == expected
 
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_app_gets_the_api_url_and_config_values(synthesized, configs, env):
     plain = _image_config(synthesized[env])["runtime_environment_variables"]
@@ -91,6 +113,7 @@ def test_app_gets_the_api_url_and_config_values(synthesized, configs, env):
     assert plain["NEXTAUTH_URL"] == configs[env].app.url
     assert plain["OKTA_ISSUER"] == configs[env].auth.okta_issuer
     assert plain["SUPABASE_URL"] == configs[env].supabase.url
+
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_provider_backend_and_outputs(synthesized, configs, env):
@@ -108,8 +131,10 @@ def test_provider_backend_and_outputs(synthesized, configs, env):
     assert backend["encrypt"] is True
     assert set(doc["output"]) >= {"service_url", "api_endpoint", "ecr_repository_url", "service_arn"}
 
+
 def test_prd_is_pinned_to_its_account(synthesized):
     assert only(synthesized["prd"]["provider"]["aws"])["allowed_account_ids"] == ["333333333333"]
+
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_names_follow_project_env_component(synthesized, env):
@@ -117,6 +142,7 @@ def test_names_follow_project_env_component(synthesized, env):
     assert _service(doc)["service_name"] == f"cora-{env}-web"
     assert only(resources(doc, "aws_ecr_repository"))["name"] == f"cora-{env}-web"
     assert only(resources(doc, "aws_apigatewayv2_api"))["name"] == f"cora-{env}-api"
+
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_routes_use_the_okta_authorizer_and_preflight_stays_open(synthesized, env):
@@ -128,6 +154,7 @@ def test_routes_use_the_okta_authorizer_and_preflight_stays_open(synthesized, en
     assert routes["GET /v1/status"]["authorization_type"] == "NONE"
     assert all(r["authorization_type"] == "NONE" for k, r in routes.items() if k.startswith("OPTIONS "))
     assert only(resources(doc, "aws_apigatewayv2_api"))["cors_configuration"]["max_age"] == 300
+
 
 def test_local_backend_for_tests(configs):
     app = Testing.app()

@@ -32,7 +32,13 @@ def test_synth_in_another_directory_gives_identical_bytes(synth_dir, tmp_path):
     env.pop("CORA_IMAGE_TAG", None)
     env.pop("CORA_STATE_BACKEND", None)
     run = subprocess.run(
-        [sys.executable, "main.py"], cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, "main.py"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert run.returncode == 0, run.stderr
     for env_name in ENVIRONMENTS:
