@@ -19,13 +19,14 @@ RESERVED_ENV_PREFIX = "AWSAPPRUNNER"
 # A name that looks like it holds a credential must come from Secrets Manager, never a plain env var.
 _SECRET_LIKE = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE)|_KEY$|^KEY$")
 
-# CloudWatch Logs accepts only these retention periods (days); 0 means "never expire".
+# CloudWatch Logs accepts only these retention periods (days). "Never expire" is deliberately not offered.
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 
 ECR_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_+=.@-]+$")
+# Key ARNs only: IAM ignores alias ARNs as the resource of key operations such as kms:Decrypt.
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$", re.UNICODE)
 
 
@@ -54,11 +55,12 @@ def check_env_var_name(field: str, name: str) -> None:
 
 
 def check_kms_key_arn(field: str, value: str | None) -> str | None:
-    """Accept ``None``, a token, or a KMS key/alias ARN."""
+    """Accept ``None``, a token, or a KMS key ARN (not an alias: grants on aliases do not work)."""
     if value is None or is_token(value) or KMS_KEY_ARN.match(value):
         return value
     raise ValueError(
-        f"{field}: {value!r} is not a KMS key ARN; expected arn:aws:kms:<region>:<account>:key/<id>"
+        f"{field}: {value!r} is not a KMS key ARN; expected arn:aws:kms:<region>:<account>:key/<id> "
+        "(alias ARNs are not accepted)"
     )
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 from constructs import Construct
 
 from constructs_lib import _aws
+
+# grantor -> (verb, role path, statements) -> the policy that grant made
+_GRANTS: WeakKeyDictionary[Construct, dict[tuple[str, str, str], _aws.IamRolePolicy]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -87,16 +91,23 @@ def grant(
     *,
     policy_name: str,
     statements: Sequence[PolicyStatement],
+    detail: str = "",
 ) -> _aws.IamRolePolicy:
     """Attach an inline policy to ``role``, owned by the construct that grants it.
 
-    Granting the same ``verb`` to the same role twice returns the existing policy.
+    ``detail`` tells grants of one ``verb`` apart (e.g. which secrets). The same grant to the same role
+    twice returns the existing policy; a different one adds another policy.
     """
-    # The role's path makes the id unique and stable across machines (no random parts).
-    suffix = role.node.addr[-8:]
-    id_ = f"{verb}-{role.node.id}-{suffix}"
-    existing = grantor.node.try_find_child(id_)
-    if isinstance(existing, _aws.IamRolePolicy):
-        return existing
+    # Tokens are new strings on every attribute access, so the caller names what it grants (`detail`).
+    key = (verb, role.node.addr, detail)
+    grants = _GRANTS.setdefault(grantor, {})
+    if key in grants:
+        return grants[key]
+    # Ids and names come from the role's path and the order of grants: stable across machines.
+    count = sum(1 for k in grants if k[:2] == key[:2])
+    id_ = f"{verb}-{role.node.id}-{role.node.addr[-8:]}" + (f"-{count + 1}" if count else "")
+    name = f"{policy_name[:120]}-{count + 1}" if count else policy_name
     document = policy_document(grantor, f"{id_}-document", statements)
-    return _aws.IamRolePolicy(grantor, id_, name=policy_name, role=role.name, policy=document.json)
+    policy = _aws.IamRolePolicy(grantor, id_, name=name, role=role.name, policy=document.json)
+    grants[key] = policy
+    return policy

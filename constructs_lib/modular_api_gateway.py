@@ -14,7 +14,14 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
-from constructs_lib._validation import FROZEN, LogRetentionDays, check_tags, is_token, one_of
+from constructs_lib._validation import (
+    FROZEN,
+    LogRetentionDays,
+    check_kms_key_arn,
+    check_tags,
+    is_token,
+    one_of,
+)
 from constructs_lib.errors import CoraInfraError
 
 
@@ -51,7 +58,8 @@ _ORIGIN = re.compile(
 )
 _HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 _SEGMENT = re.compile(r"^(?:[A-Za-z0-9._~:@!$&'()*+,;=-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$")
-_API_NAME = re.compile(r"^[A-Za-z0-9 _.-]{1,128}$")
+# No spaces: the access log group is named after the API, and log group names allow none.
+_API_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 _AUTHORIZER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _LAMBDA_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):\d{12}:function:[A-Za-z0-9_-]{1,64}"
@@ -366,8 +374,13 @@ class ModularApiGatewayProps(BaseModel):
     @classmethod
     def _name(cls, value: str) -> str:
         if not _API_NAME.match(value):
-            raise ValueError(f"API name {value!r} is invalid: use 1-128 letters, digits, spaces or _.-")
+            raise ValueError(f"API name {value!r} is invalid: use 1-128 letters, digits or _.-")
         return value
+
+    @field_validator("log_kms_key_arn")
+    @classmethod
+    def _log_kms(cls, value: str | None) -> str | None:
+        return check_kms_key_arn("log_kms_key_arn", value)
 
     @field_validator("tags")
     @classmethod

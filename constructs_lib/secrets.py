@@ -71,7 +71,8 @@ def grant_read_secrets(
     keys = tuple(sorted({s.props.kms_key_arn for s in secrets if s.props.kms_key_arn}))
     if keys:
         statements.append(PolicyStatement(sid="DecryptSecrets", actions=("kms:Decrypt",), resources=keys))
-    return grant(grantor, "read-secrets", role, policy_name=policy_name, statements=statements)
+    detail = ",".join(sorted(s.name for s in secrets))
+    return grant(grantor, "read-secrets", role, policy_name=policy_name, statements=statements, detail=detail)
 
 
 class Secret(Construct):
@@ -142,7 +143,7 @@ class AppSecretsProps(BaseModel):
     def _length(self) -> AppSecretsProps:
         for name in self.names:
             if len(f"{self.prefix}/{name}") > 512:
-                raise ValueError(f"secret name {self.prefix}/{name!r} is longer than 512 characters")
+                raise ValueError(f"secret name {f'{self.prefix}/{name}'!r} is longer than 512 characters")
         return self
 
 

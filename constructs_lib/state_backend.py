@@ -8,10 +8,13 @@ from typing import Literal
 from cdktf import LocalBackend, S3Backend, TerraformStack
 from pydantic import BaseModel, Field, field_validator
 
-from constructs_lib._validation import FROZEN
+from constructs_lib._validation import FROZEN, check_kms_key_arn
 
 # S3 bucket naming rules (general purpose buckets).
-_BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET = re.compile(
+    r"^(?!xn--)(?!sthree-)(?!\d{1,3}(\.\d{1,3}){3}$)(?!.*\.\.)(?!.*-s3alias$)(?!.*--ol-s3$)"
+    r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+)
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 
 
@@ -34,7 +37,7 @@ class S3BackendConfig(BaseModel):
         if not _BUCKET.match(value):
             raise ValueError(
                 f"S3 bucket name {value!r} is invalid: 3-63 lowercase letters, digits, '.' or '-', "
-                "starting and ending with a letter or digit"
+                "starting and ending with a letter or digit, not shaped like an IP address"
             )
         return value
 
@@ -49,6 +52,11 @@ class S3BackendConfig(BaseModel):
     @classmethod
     def _region(cls, value: str) -> str:
         return check_region(value)
+
+    @field_validator("kms_key_id")
+    @classmethod
+    def _kms(cls, value: str | None) -> str | None:
+        return check_kms_key_arn("kms_key_id", value)
 
 
 class LocalBackendConfig(BaseModel):

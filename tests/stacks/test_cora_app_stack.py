@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+import cdktf
 import pytest
-from cdktf import Testing
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from constructs_lib import ConfigError, LocalBackendConfig
@@ -157,8 +157,8 @@ def test_routes_use_the_okta_authorizer_and_preflight_stays_open(synthesized, en
 
 
 def test_local_backend_for_tests(configs):
-    app = Testing.app()
+    app = cdktf.Testing.app()
     stack = CoraAppStack(app, configs["dev"], backend=LocalBackendConfig(path="terraform.dev.tfstate"))
 
-    doc = json.loads(Testing.synth(stack))
+    doc = json.loads(cdktf.Testing.synth(stack))
     assert doc["terraform"]["backend"] == {"local": {"path": "terraform.dev.tfstate"}}

@@ -49,3 +49,4 @@ def test_stack_is_valid_terraform(validation, env):
     result = validation[env]
     assert result["valid"] is True, json.dumps(result["diagnostics"], indent=2)
     assert result["error_count"] == 0
+    assert result["warning_count"] == 0, json.dumps(result["diagnostics"], indent=2)

@@ -1,0 +1,573 @@
+"""ModularApiGateway: CORS and logging defaults, routes and authorizers, preflight safety, validation."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import cdktf
+import pytest
+from cdktf import TerraformOutput, TerraformStack, TerraformVariable
+from pydantic import ValidationError
+
+from constructs_lib import (
+    ApiModule,
+    ApiRoute,
+    CoraInfraError,
+    CorsConfig,
+    HttpIntegration,
+    HttpMethod,
+    JwtAuthorizer,
+    LambdaAuthorizer,
+    LambdaIntegration,
+    ModularApiGateway,
+    ModularApiGatewayProps,
+    Throttling,
+)
+from tests.conftest import Synthesized, only, resources
+
+ITEMS_FN = "arn:aws:lambda:us-east-1:111111111111:function:items"
+AUTH_FN = "arn:aws:lambda:us-east-1:111111111111:function:authorizer"
+ISSUER = "https://example.okta.com/oauth2/default"
+ORIGIN = "https://app.example.com"
+CORS = CorsConfig(allow_origins=(ORIGIN,))
+OKTA = JwtAuthorizer(name="okta", issuer=ISSUER, audience=("api://default",))
+CUSTOM = LambdaAuthorizer(name="custom", function_arn=AUTH_FN)
+# CloudWatch Logs log group names: 1-512 of letters, digits and _-/.#
+LOG_GROUP_NAME = re.compile(r"^[A-Za-z0-9_\-/.#]{1,512}$")
+
+
+def lambda_route(key: str, **kwargs: Any) -> ApiRoute:
+    return ApiRoute(key=key, integration=LambdaIntegration(function_arn=ITEMS_FN), **kwargs)
+
+
+def http_route(key: str, **kwargs: Any) -> ApiRoute:
+    return ApiRoute(key=key, integration=HttpIntegration(url="https://backend.example.com"), **kwargs)
+
+
+def build_api(**overrides: Any):
+    """A builder for ``synth``: one API with these prop overrides."""
+
+    def build(stack: TerraformStack) -> ModularApiGateway:
+        values = {"name": "cora-dev-api", "cors": CORS, **overrides}
+        return ModularApiGateway(stack, "api", props=ModularApiGatewayProps(**values))
+
+    return build
+
+
+def api_ref(doc: Synthesized, attribute: str) -> str:
+    (id_,) = doc["resource"]["aws_apigatewayv2_api"]
+    return f"${{aws_apigatewayv2_api.{id_}.{attribute}}}"
+
+
+def route(doc: Synthesized, key: str) -> dict[str, Any]:
+    return only([r for r in resources(doc, "aws_apigatewayv2_route") if r["route_key"] == key])
+
+
+def integration_of(doc: Synthesized, route_key: str) -> dict[str, Any]:
+    target = route(doc, route_key)["target"]
+    match = re.fullmatch(r"integrations/\$\{aws_apigatewayv2_integration\.(.+)\.id\}", target)
+    assert match, target
+    return dict(doc["resource"]["aws_apigatewayv2_integration"][match[1]])
+
+
+def authorizer_id_ref(doc: Synthesized, name: str) -> str:
+    (id_,) = [i for i, a in doc["resource"]["aws_apigatewayv2_authorizer"].items() if a["name"] == name]
+    return f"${{aws_apigatewayv2_authorizer.{id_}.id}}"
+
+
+# -- defaults -----------------------------------------------------------------------------------------
+
+
+def test_defaults_are_http_protocol_and_cora_cors(synth):
+    doc = synth(build_api())
+    api = only(resources(doc, "aws_apigatewayv2_api"))
+    assert api["name"] == "cora-dev-api"
+    assert api["protocol_type"] == "HTTP"
+    assert api["cors_configuration"] == {
+        "allow_origins": [ORIGIN],
+        "allow_methods": ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
+        "allow_headers": ["Authorization", "Content-Type", "X-Requested-With", "Accept", "Origin"],
+        "max_age": 300,
+        "allow_credentials": False,
+    }
+
+
+def test_default_stage_auto_deploys_with_json_access_logs(synth):
+    doc = synth(build_api())
+    stage = only(resources(doc, "aws_apigatewayv2_stage"))
+    (log_group_id,) = doc["resource"]["aws_cloudwatch_log_group"]
+    assert stage["name"] == "$default"
+    assert stage["auto_deploy"] is True
+    assert stage["api_id"] == api_ref(doc, "id")
+    assert stage["access_log_settings"]["destination_arn"] == (
+        f"${{aws_cloudwatch_log_group.{log_group_id}.arn}}"
+    )
+    log_format = json.loads(stage["access_log_settings"]["format"])
+    assert log_format["requestId"] == "$context.requestId"
+    assert log_format["status"] == "$context.status"
+
+
+def test_access_logs_are_kept_30_days(synth):
+    doc = synth(build_api())
+    log_group = only(resources(doc, "aws_cloudwatch_log_group"))
+    assert log_group["retention_in_days"] == 30
+    assert LOG_GROUP_NAME.match(log_group["name"])
+
+
+def test_default_route_settings_throttle(synth):
+    doc = synth(build_api())
+    settings = only(resources(doc, "aws_apigatewayv2_stage"))["default_route_settings"]
+    assert settings["throttling_burst_limit"] == 100
+    assert settings["throttling_rate_limit"] == 50
+
+
+def test_throttling_cors_and_retention_are_configurable(synth):
+    cors = CorsConfig(
+        allow_origins=(ORIGIN, "http://localhost:3000"),
+        allow_methods=(HttpMethod.GET,),
+        allow_headers=("Content-Type",),
+        expose_headers=("X-Request-Id",),
+        max_age_seconds=60,
+        allow_credentials=True,
+    )
+    doc = synth(
+        build_api(cors=cors, throttling=Throttling(burst_limit=10, rate_limit=5), log_retention_days=90)
+    )
+    api = only(resources(doc, "aws_apigatewayv2_api"))
+    assert api["cors_configuration"] == {
+        "allow_origins": [ORIGIN, "http://localhost:3000"],
+        "allow_methods": ["GET"],
+        "allow_headers": ["Content-Type"],
+        "expose_headers": ["X-Request-Id"],
+        "max_age": 60,
+        "allow_credentials": True,
+    }
+    settings = only(resources(doc, "aws_apigatewayv2_stage"))["default_route_settings"]
+    assert (settings["throttling_burst_limit"], settings["throttling_rate_limit"]) == (10, 5)
+    assert only(resources(doc, "aws_cloudwatch_log_group"))["retention_in_days"] == 90
+
+
+def test_outputs_are_tokens_referring_to_the_api(synth):
+    def build(stack):
+        api = build_api()(stack)
+        for name in ("api_endpoint", "api_id", "execution_arn"):
+            value = getattr(api, name)
+            assert "${TfToken[" in value
+            TerraformOutput(stack, name, value=value)
+
+    doc = synth(build)
+    assert doc["output"]["api_endpoint"]["value"] == api_ref(doc, "api_endpoint")
+    assert doc["output"]["api_id"]["value"] == api_ref(doc, "id")
+    assert doc["output"]["execution_arn"]["value"] == api_ref(doc, "execution_arn")
+
+
+# -- routes and integrations --------------------------------------------------------------------------
+
+
+def test_lambda_route_is_an_aws_proxy_payload_2_integration(synth):
+    doc = synth(build_api(routes=(lambda_route("GET /items/{id}"),)))
+    integration = integration_of(doc, "GET /items/{id}")
+    assert integration["integration_type"] == "AWS_PROXY"
+    assert integration["integration_uri"] == ITEMS_FN
+    assert integration["payload_format_version"] == "2.0"
+    assert integration["api_id"] == api_ref(doc, "id")
+
+
+def test_each_lambda_route_gets_one_permission_scoped_to_its_method_and_path(synth):
+    doc = synth(
+        build_api(
+            routes=(
+                lambda_route("GET /items/{id}"),
+                lambda_route("ANY /items"),
+                lambda_route("POST /items/{id}/files/{proxy+}"),
+                http_route("GET /health"),
+            )
+        )
+    )
+    permissions = resources(doc, "aws_lambda_permission")
+    assert len(permissions) == 3
+    assert {p["principal"] for p in permissions} == {"apigateway.amazonaws.com"}
+    assert {p["action"] for p in permissions} == {"lambda:InvokeFunction"}
+    assert {p["function_name"] for p in permissions} == {ITEMS_FN}
+    execution_arn = api_ref(doc, "execution_arn")
+    assert sorted(p["source_arn"] for p in permissions) == sorted(
+        [
+            f"{execution_arn}/*/GET/items/*",
+            f"{execution_arn}/*/*/items",
+            f"{execution_arn}/*/POST/items/*/files/*",
+        ]
+    )
+
+
+def test_http_route_is_an_http_proxy_integration_without_lambda_permission(synth):
+    doc = synth(build_api(routes=(http_route("ANY /legacy/{proxy+}"),)))
+    integration = integration_of(doc, "ANY /legacy/{proxy+}")
+    assert integration["integration_type"] == "HTTP_PROXY"
+    assert integration["integration_uri"] == "https://backend.example.com"
+    assert integration["integration_method"] == "ANY"
+    assert resources(doc, "aws_lambda_permission") == []
+
+
+def test_route_without_authorizer_is_public(synth):
+    doc = synth(build_api(authorizers=(OKTA,), routes=(lambda_route("GET /items"),)))
+    items = route(doc, "GET /items")
+    assert items["authorization_type"] == "NONE"
+    assert "authorizer_id" not in items
+
+
+def test_jwt_authorizer_checks_issuer_and_audience(synth):
+    routes = (lambda_route("GET /items", authorizer="okta", authorization_scopes=("items:read",)),)
+    doc = synth(build_api(authorizers=(OKTA,), routes=routes))
+    authorizer = only(resources(doc, "aws_apigatewayv2_authorizer"))
+    assert authorizer["authorizer_type"] == "JWT"
+    assert authorizer["jwt_configuration"] == {"issuer": ISSUER, "audience": ["api://default"]}
+    assert authorizer["identity_sources"] == ["$request.header.Authorization"]
+    items = route(doc, "GET /items")
+    assert items["authorization_type"] == "JWT"
+    assert items["authorizer_id"] == authorizer_id_ref(doc, "okta")
+    assert items["authorization_scopes"] == ["items:read"]
+
+
+def test_lambda_authorizer_is_a_request_authorizer_allowed_to_invoke_its_function(synth):
+    doc = synth(build_api(authorizers=(CUSTOM,), routes=(http_route("GET /admin", authorizer="custom"),)))
+    authorizer = only(resources(doc, "aws_apigatewayv2_authorizer"))
+    assert authorizer["authorizer_type"] == "REQUEST"
+    assert AUTH_FN in authorizer["authorizer_uri"]
+    assert authorizer["authorizer_uri"].endswith("/invocations")
+    assert authorizer["authorizer_uri"].startswith("arn:aws:apigateway:us-east-1:lambda:path/")
+    assert authorizer["authorizer_payload_format_version"] == "2.0"
+    permission = only(resources(doc, "aws_lambda_permission"))
+    assert permission["function_name"] == AUTH_FN
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert "/authorizers/" in permission["source_arn"]
+    assert permission["source_arn"].startswith(api_ref(doc, "execution_arn"))
+    admin = route(doc, "GET /admin")
+    assert admin["authorization_type"] == "CUSTOM"
+    assert admin["authorizer_id"] == authorizer_id_ref(doc, "custom")
+
+
+def test_lambda_authorizer_with_token_arn_builds_the_invocation_uri_at_apply_time(synth):
+    def build(stack):
+        arn = TerraformVariable(stack, "authorizer_arn", type="string").string_value
+        api = build_api()(stack)
+        api.add_authorizer(LambdaAuthorizer(name="custom", function_arn=arn))
+
+    doc = synth(build)
+    uri = only(resources(doc, "aws_apigatewayv2_authorizer"))["authorizer_uri"]
+    assert "var.authorizer_arn" in uri
+    assert "/invocations" in uri
+
+
+def test_add_module_adds_all_its_routes(synth):
+    module = ApiModule(
+        name="items",
+        routes=(lambda_route("GET /items"), lambda_route("POST /items"), http_route("GET /items/{id}")),
+    )
+
+    def build(stack):
+        api = build_api(routes=(http_route("GET /health"),))(stack)
+        api.add_module(module)
+        assert set(api.routes) == {"GET /health", "GET /items", "POST /items", "GET /items/{id}"}
+
+    doc = synth(build)
+    keys = sorted(r["route_key"] for r in resources(doc, "aws_apigatewayv2_route"))
+    assert keys == ["GET /health", "GET /items", "GET /items/{id}", "POST /items"]
+    assert len(resources(doc, "aws_apigatewayv2_integration")) == 4
+
+
+# -- preflight ----------------------------------------------------------------------------------------
+
+
+def test_options_route_with_authorizer_is_refused():
+    with pytest.raises(ValidationError, match="OPTIONS") as err:
+        lambda_route("OPTIONS /items", authorizer="okta")
+    assert "'OPTIONS /items'" in str(err.value)
+
+
+def test_options_routes_are_never_authorized(synth):
+    module = ApiModule(
+        name="items",
+        routes=(
+            lambda_route("GET /items", authorizer="okta"),
+            http_route("OPTIONS /items"),
+            lambda_route("OPTIONS /items/{id}"),
+            lambda_route("ANY /admin/{proxy+}", authorizer="custom"),
+        ),
+    )
+
+    def build(stack):
+        build_api(authorizers=(OKTA, CUSTOM))(stack).add_module(module)
+
+    doc = synth(build)
+    options = [r for r in resources(doc, "aws_apigatewayv2_route") if r["route_key"].startswith("OPTIONS ")]
+    assert len(options) == 2
+    assert all(r["authorization_type"] == "NONE" for r in options)
+    assert all("authorizer_id" not in r for r in options)
+
+
+def test_cors_is_always_configured(synth):
+    with pytest.raises(ValidationError, match="cors"):
+        ModularApiGatewayProps(name="cora-dev-api")
+    doc = synth(build_api(cors=CorsConfig(allow_origins=("*",))))
+    assert only(resources(doc, "aws_apigatewayv2_api"))["cors_configuration"]["allow_origins"] == ["*"]
+
+
+# -- validation ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api() -> ModularApiGateway:
+    """An API construct (never synthesized) for contribution errors."""
+    return build_api(authorizers=(OKTA, CUSTOM))(TerraformStack(cdktf.Testing.app(), "validation"))
+
+
+def test_duplicate_route_key_in_props_is_refused():
+    with pytest.raises(ValidationError, match="duplicate route key") as err:
+        ModularApiGatewayProps(
+            name="cora-dev-api", cors=CORS, routes=(lambda_route("GET /items"), http_route("GET /items"))
+        )
+    assert "GET /items" in str(err.value)
+
+
+def test_duplicate_route_key_added_twice_is_refused(api):
+    api.add_route(lambda_route("GET /items"))
+    with pytest.raises(CoraInfraError, match="duplicate route key") as err:
+        api.add_route(http_route("GET /items"))
+    assert "'GET /items'" in str(err.value)
+
+
+def test_route_from_module_clashing_with_props_route_is_refused(api):
+    api.add_route(lambda_route("GET /items"))
+    module = ApiModule(name="items", routes=(lambda_route("GET /items"),))
+    with pytest.raises(CoraInfraError, match="routes: duplicate route key") as err:
+        api.add_module(module)
+    assert "'GET /items'" in str(err.value)
+
+
+def test_unknown_authorizer_in_props_is_refused():
+    with pytest.raises(ValidationError, match="unknown authorizer") as err:
+        ModularApiGatewayProps(
+            name="cora-dev-api", cors=CORS, routes=(lambda_route("GET /items", authorizer="okat"),)
+        )
+    assert "'okat'" in str(err.value)
+
+
+def test_unknown_authorizer_on_add_route_is_refused(api):
+    with pytest.raises(CoraInfraError, match="unknown authorizer") as err:
+        api.add_route(lambda_route("GET /items", authorizer="okat"))
+    assert "'okat'" in str(err.value)
+    assert "known: okta, custom" in str(err.value)
+
+
+def test_scopes_on_a_lambda_authorizer_route_are_refused(api):
+    with pytest.raises(CoraInfraError, match="authorization_scopes") as err:
+        api.add_route(lambda_route("GET /items", authorizer="custom", authorization_scopes=("read",)))
+    assert "'GET /items'" in str(err.value)
+
+
+def test_duplicate_authorizer_name_on_add_authorizer_is_refused(api):
+    with pytest.raises(CoraInfraError, match="authorizers") as err:
+        api.add_authorizer(JwtAuthorizer(name="okta", issuer=ISSUER, audience=("other",)))
+    assert "'okta'" in str(err.value)
+
+
+def test_duplicate_authorizer_names_in_props_are_refused():
+    with pytest.raises(ValidationError, match="authorizer names must be unique") as err:
+        ModularApiGatewayProps(name="cora-dev-api", cors=CORS, authorizers=(OKTA, OKTA))
+    assert "['okta', 'okta']" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("GET items", "must start with '/'"),
+        ("GET /items/", "path segment '' is malformed"),
+        ("GET //x", "path segment '' is malformed"),
+        ("GET /a b", "must be 'METHOD /path' with one space"),
+        ("GET /{proxy+}/x", "greedy parameter {proxy+} must be the last segment"),
+        ("GET /{id}/{id}", "path parameter {id} appears twice"),
+        ("GET /items/{1d}", "path segment '{1d}' is malformed"),
+        ("GET /items{id}", "path segment 'items{id}' is malformed"),
+        ("FETCH /x", "unknown method 'FETCH'"),
+        ("get /x", "unknown method 'get'"),
+        ("GET/x", "must be 'METHOD /path' with one space"),
+        ("GET  /x", "must be 'METHOD /path' with one space"),
+        ("", "must be 'METHOD /path' with one space"),
+    ],
+)
+def test_malformed_route_keys_are_refused(key, problem):
+    with pytest.raises(ValidationError, match="key") as err:
+        lambda_route(key)
+    assert f"route key {key!r}" in str(err.value)
+    assert problem in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://app.example.com/",
+        "ftp://x.com",
+        "app.example.com",
+        "https://app.example.com/path",
+        "https://app.example.com?x=1",
+        "https://app.example.com:99999",
+        "",
+    ],
+)
+def test_malformed_origins_are_refused(origin):
+    with pytest.raises(ValidationError, match="allow_origins") as err:
+        CorsConfig(allow_origins=(origin,))
+    assert f"CORS origin {origin!r} is malformed" in str(err.value)
+
+
+def test_wildcard_origin_with_credentials_is_refused():
+    with pytest.raises(ValidationError, match="allow_credentials") as err:
+        CorsConfig(allow_origins=("*",), allow_credentials=True)
+    assert "allow_origins '*'" in str(err.value)
+
+
+def test_wildcard_origin_mixed_with_explicit_origins_is_refused():
+    with pytest.raises(ValidationError, match="allow_origins") as err:
+        CorsConfig(allow_origins=("*", ORIGIN))
+    assert f"('*', {ORIGIN!r})" in str(err.value)
+
+
+def test_empty_origins_are_refused():
+    with pytest.raises(ValidationError, match="allow_origins") as err:
+        CorsConfig(allow_origins=())
+    assert "input_value=()" in str(err.value)
+
+
+def test_duplicate_origins_are_refused():
+    with pytest.raises(ValidationError, match="allow_origins") as err:
+        CorsConfig(allow_origins=(ORIGIN, ORIGIN))
+    assert f"[{ORIGIN!r}, {ORIGIN!r}]" in str(err.value)
+
+
+def test_any_is_not_a_cors_method():
+    with pytest.raises(ValidationError, match="allow_methods") as err:
+        CorsConfig(allow_origins=(ORIGIN,), allow_methods=(HttpMethod.GET, HttpMethod.ANY))
+    assert "'ANY' is a route method" in str(err.value)
+
+
+@pytest.mark.parametrize(("field", "header"), [("allow_headers", "X Bad"), ("expose_headers", "X:Bad")])
+def test_invalid_header_names_are_refused(field, header):
+    with pytest.raises(ValidationError, match=field) as err:
+        CorsConfig(allow_origins=(ORIGIN,), **{field: (header,)})
+    assert f"header name {header!r}" in str(err.value)
+
+
+@pytest.mark.parametrize("max_age", [-1, 86401])
+def test_out_of_range_cors_max_age_is_refused(max_age):
+    with pytest.raises(ValidationError, match="max_age_seconds") as err:
+        CorsConfig(allow_origins=(ORIGIN,), max_age_seconds=max_age)
+    assert f"input_value={max_age}," in str(err.value)
+
+
+def test_jwt_authorizer_without_audience_is_refused():
+    with pytest.raises(ValidationError, match="audience") as err:
+        JwtAuthorizer(name="okta", issuer=ISSUER, audience=())
+    assert "input_value=()" in str(err.value)
+
+
+def test_jwt_authorizer_with_blank_audience_is_refused():
+    with pytest.raises(ValidationError, match="audience") as err:
+        JwtAuthorizer(name="okta", issuer=ISSUER, audience=(" ",))
+    assert "input_value=(' ',)" in str(err.value)
+
+
+@pytest.mark.parametrize("issuer", ["http://example.okta.com/oauth2/default", "example.okta.com", "https://"])
+def test_jwt_issuer_must_be_https(issuer):
+    with pytest.raises(ValidationError, match="issuer") as err:
+        JwtAuthorizer(name="okta", issuer=issuer, audience=("api://default",))
+    assert f"JWT issuer {issuer!r} must be an https:// URL" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:lambda:us-east-1:123:function:items",
+        "arn:aws:lambda:us-east-1:111111111111:items",
+        "items",
+        "arn:aws:s3:::bucket",
+    ],
+)
+@pytest.mark.parametrize("model", [LambdaIntegration, LambdaAuthorizer])
+def test_bad_lambda_arns_are_refused(model, arn):
+    extra = {"name": "custom"} if model is LambdaAuthorizer else {}
+    with pytest.raises(ValidationError, match="function_arn") as err:
+        model(function_arn=arn, **extra)
+    assert f"Lambda function ARN {arn!r} is invalid" in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["", "has space", "x" * 129, "okta.dev"])
+def test_invalid_authorizer_names_are_refused(name):
+    with pytest.raises(ValidationError, match="name") as err:
+        JwtAuthorizer(name=name, issuer=ISSUER, audience=("api://default",))
+    assert f"authorizer name {name!r} is invalid" in str(err.value)
+
+
+def test_invalid_identity_source_is_refused():
+    with pytest.raises(ValidationError, match="identity_sources") as err:
+        LambdaAuthorizer(name="custom", function_arn=AUTH_FN, identity_sources=("Authorization",))
+    assert "identity source 'Authorization' is invalid" in str(err.value)
+
+
+@pytest.mark.parametrize("days", [31, 2, 4000])
+def test_log_retention_must_be_a_cloudwatch_period(days):
+    with pytest.raises(ValidationError, match="log_retention_days") as err:
+        ModularApiGatewayProps(name="cora-dev-api", cors=CORS, log_retention_days=days)
+    assert f"log retention {days} days is not a CloudWatch period" in str(err.value)
+
+
+def test_authorization_scopes_without_authorizer_are_refused():
+    with pytest.raises(ValidationError, match="authorization_scopes") as err:
+        lambda_route("GET /items", authorization_scopes=("items:read",))
+    assert "'GET /items'" in str(err.value)
+
+
+@pytest.mark.parametrize("url", ["backend.example.com", "ftp://backend.example.com", "https:// x"])
+def test_http_integration_url_must_be_http(url):
+    with pytest.raises(ValidationError, match="url") as err:
+        HttpIntegration(url=url)
+    assert f"integration URL {url!r}" in str(err.value)
+
+
+@pytest.mark.parametrize(("field", "value"), [("timeout_ms", 49), ("timeout_ms", 30_001)])
+def test_out_of_range_integration_timeout_is_refused(field, value):
+    with pytest.raises(ValidationError, match=field) as err:
+        LambdaIntegration(function_arn=ITEMS_FN, **{field: value})
+    assert f"input_value={value}," in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["", "cora/api", "x" * 129])
+def test_invalid_api_names_are_refused(name):
+    with pytest.raises(ValidationError, match="name") as err:
+        ModularApiGatewayProps(name=name, cors=CORS)
+    assert f"API name {name!r} is invalid" in str(err.value)
+
+
+def test_api_name_with_spaces_is_refused_because_the_log_group_is_named_after_it():
+    with pytest.raises(ValidationError, match="name") as err:
+        ModularApiGatewayProps(name="Cora API", cors=CORS)
+    assert "API name 'Cora API' is invalid" in str(err.value)
+
+
+def test_log_group_name_is_valid_for_cloudwatch(synth):
+    props = ModularApiGatewayProps(name="cora_dev.api-1", cors=CORS)
+    doc = synth(lambda s: ModularApiGateway(s, "api", props=props))
+    name = only(resources(doc, "aws_cloudwatch_log_group"))["name"]
+    assert LOG_GROUP_NAME.match(name), name
+
+
+def test_log_kms_key_must_be_a_kms_arn():
+    with pytest.raises(ValidationError, match="log_kms_key_arn") as err:
+        ModularApiGatewayProps(name="cora-dev-api", cors=CORS, log_kms_key_arn="not-an-arn")
+    assert "'not-an-arn'" in str(err.value)
+
+
+def test_unknown_prop_is_refused():
+    with pytest.raises(ValidationError, match="rouets"):
+        ModularApiGatewayProps(name="cora-dev-api", cors=CORS, rouets=())
