@@ -13,10 +13,16 @@ export TF_IN_AUTOMATION := 1
 # Terraform reads providers through this project's CLI config (offline mirror when one exists).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraformrc
 
-.PHONY: FORCE install synth test lint typecheck unit list deploy destroy clean
+.PHONY: FORCE install warm synth test lint typecheck unit bench list deploy destroy clean clean-caches
 .DEFAULT_GOAL := test
 
-install: $(STAMP)/python $(STAMP)/node .terraformrc
+install: $(STAMP)/python $(STAMP)/node .terraformrc warm
+
+## Byte-compile our code (PYTHONDONTWRITEBYTECODE may be set) and warm the provider caches that make
+## synth fast: the lazy provider tarball and the jsii kernel's runtime index (see README, "Fast synth").
+warm: $(STAMP)/python
+	$(PY) -m compileall -q constructs_lib stacks scripts >/dev/null
+	$(PY) scripts/warm_caches.py
 
 $(STAMP)/python: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "python 3.11+ is required")'
@@ -49,6 +55,10 @@ typecheck:
 unit:
 	$(PY) -m pytest
 
+## Fast-synth benchmark: eager provider import vs our synth vs npx cdktf synth (exits 1 on a missed target).
+bench: install
+	$(PY) scripts/bench_synth.py
+
 list: install
 	npx cdktf list
 
@@ -61,5 +71,10 @@ destroy: install
 
 clean:
 	rm -rf cdktf.out $(STAMP) .terraformrc .pytest_cache .mypy_cache .ruff_cache
+
+## Forget the derived provider tarball and the jsii kernel's copies of the provider (rebuilt on next use).
+clean-caches:
+	rm -rf "$${CORA_INFRA_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/cora-infra}"
+	rm -rf "$${JSII_RUNTIME_PACKAGE_CACHE_ROOT:-$$HOME/.cache/aws/jsii/package-cache}/@cdktf/provider-aws"
 
 FORCE:
