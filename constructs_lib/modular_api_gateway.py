@@ -474,6 +474,9 @@ class ModularApiGateway(Construct):
             ),
             tags=tags,
         )
+        # Read once: every attribute read is a round trip to the jsii kernel.
+        self._api_id: str = self.api.id
+        self._execution_arn: str = self.api.execution_arn
         self.log_group = _aws.CloudwatchLogGroup(
             self,
             "access-logs",
@@ -485,7 +488,7 @@ class ModularApiGateway(Construct):
         self.stage = _aws.Apigatewayv2Stage(
             self,
             "default-stage",
-            api_id=self.api.id,
+            api_id=self._api_id,
             name="$default",
             auto_deploy=True,
             access_log_settings=_aws.Apigatewayv2StageAccessLogSettings(
@@ -508,7 +511,7 @@ class ModularApiGateway(Construct):
     @property
     def api_id(self) -> str:
         """The API ID (a token until apply)."""
-        return self.api.id
+        return self._api_id
 
     @property
     def api_endpoint(self) -> str:
@@ -518,7 +521,7 @@ class ModularApiGateway(Construct):
     @property
     def execution_arn(self) -> str:
         """``arn:aws:execute-api:<region>:<account>:<id>``, the prefix of every route's ARN."""
-        return self.api.execution_arn
+        return self._execution_arn
 
     @property
     def routes(self) -> Mapping[str, _aws.Apigatewayv2Route]:
@@ -535,7 +538,7 @@ class ModularApiGateway(Construct):
             resource = _aws.Apigatewayv2Authorizer(
                 self,
                 id_,
-                api_id=self.api.id,
+                api_id=self._api_id,
                 name=authorizer.name,
                 authorizer_type="JWT",
                 identity_sources=[authorizer.identity_source],
@@ -547,7 +550,7 @@ class ModularApiGateway(Construct):
             resource = _aws.Apigatewayv2Authorizer(
                 self,
                 id_,
-                api_id=self.api.id,
+                api_id=self._api_id,
                 name=authorizer.name,
                 authorizer_type="REQUEST",
                 authorizer_uri=_invoke_uri(authorizer.function_arn),
@@ -562,7 +565,7 @@ class ModularApiGateway(Construct):
                 action="lambda:InvokeFunction",
                 function_name=authorizer.function_arn,
                 principal="apigateway.amazonaws.com",
-                source_arn=f"{self.api.execution_arn}/authorizers/{resource.id}",
+                source_arn=f"{self._execution_arn}/authorizers/{resource.id}",
             )
         self._authorizers[authorizer.name] = (authorizer, resource)
         return resource
@@ -593,7 +596,7 @@ class ModularApiGateway(Construct):
         resource = _aws.Apigatewayv2Route(
             self,
             f"route-{id_}",
-            api_id=self.api.id,
+            api_id=self._api_id,
             route_key=route.key,
             target=f"integrations/{integration.id}",
             authorization_type=auth_type,
@@ -618,7 +621,7 @@ class ModularApiGateway(Construct):
             integration = _aws.Apigatewayv2Integration(
                 self,
                 f"integration-{id_}",
-                api_id=self.api.id,
+                api_id=self._api_id,
                 integration_type="AWS_PROXY",
                 integration_uri=spec.function_arn,
                 payload_format_version=spec.payload_format_version,
@@ -633,13 +636,13 @@ class ModularApiGateway(Construct):
                 action="lambda:InvokeFunction",
                 function_name=spec.function_arn,
                 principal="apigateway.amazonaws.com",
-                source_arn=f"{self.api.execution_arn}/*/{method}{path}",
+                source_arn=f"{self._execution_arn}/*/{method}{path}",
             )
             return integration
         return _aws.Apigatewayv2Integration(
             self,
             f"integration-{id_}",
-            api_id=self.api.id,
+            api_id=self._api_id,
             integration_type="HTTP_PROXY",
             integration_uri=spec.url,
             integration_method=spec.method.value,
