@@ -14,6 +14,7 @@ import pytest
 from constructs_lib import _aws
 from tests.conftest import ROOT
 
+MAP = b"//# sourceMappingURL=data:application/json;base64,e30="
 REQUIRES = [f'exports.mod{i} = require("./mod-{i}");' for i in range(120)]
 INDEX = '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n' + "\n".join(
     REQUIRES
@@ -26,7 +27,9 @@ def _tarball(path: Path, index: str = INDEX) -> Path:
         for name, data in {
             "package/package.json": b'{"name": "@cdktf/provider-aws", "version": "19.65.1"}',
             "package/lib/index.js": index.encode(),
-            "package/lib/mod-0/index.js": b"exports.X = 1;",
+            "package/lib/mod-0/index.js": b"exports.X = 1;\n" + MAP,
+            "package/lib/mod-0/index.d.ts": b"export declare const X = 1;",
+            "package/.jsii": b'{"schema": "jsii/0.10.0"}',
         }.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -54,17 +57,30 @@ def test_lazy_index_refuses_an_unexpected_layout():
         _aws.lazy_index('"use strict";\nmodule.exports = require("./all");')
 
 
-def test_derived_tarball_changes_only_the_index(tmp_path):
+def test_derived_tarball_makes_the_index_lazy_and_drops_only_what_runs_never_read(tmp_path):
     original = _tarball(tmp_path / "provider-aws@19.65.1.jsii.tgz")
     derived = _aws.derive_tarball(original, tmp_path / "cache")
     assert derived.name == original.name
     assert derived.parent.parent == tmp_path / "cache" / "provider-aws"
     before, after = _members(original), _members(derived)
-    assert set(before) == set(after)
+    assert set(before) - set(after) == {"package/lib/mod-0/index.d.ts"}
     assert after["package/lib/index.js"].decode() == _aws.lazy_index(INDEX)
-    for name in before:
-        if name != "package/lib/index.js":
-            assert before[name] == after[name]
+    assert after["package/lib/mod-0/index.js"] == b"exports.X = 1;\n", "inline source map removed"
+    assert after["package/.jsii"] == before["package/.jsii"]
+    assert after["package/package.json"] == before["package/package.json"]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("a();\n//# sourceMappingURL=data:application/json;base64,e30=\n", "a();\n"),
+        ("a();\n//# sourceMappingURL=index.js.map\n", "a();\n//# sourceMappingURL=index.js.map\n"),
+        ("a();\n", "a();\n"),
+        ('s = "//# sourceMappingURL=data:x";\nb();\n', 's = "//# sourceMappingURL=data:x";\nb();\n'),
+    ],
+)
+def test_only_a_trailing_inline_source_map_is_stripped(source, expected):
+    assert _aws.strip_inline_source_map(source) == expected
 
 
 def test_derived_tarball_is_reproducible_and_cached(tmp_path):
