@@ -4,7 +4,7 @@ Reads the environment and config files, builds all stacks, then writes Terraform
 config stops the run before anything is written. Settings from the environment:
 
 - ``CDKTF_OUTDIR``: output folder (default ``cdktf.out``), honoured by cdktf itself.
-- ``CORA_ENVIRONMENTS``: comma-separated subset of ``dev,stg,prd`` (default: all).
+- ``CORA_ENVIRONMENTS``: comma-separated subset of ``dev,stg,prd,local`` (default: all).
 - ``CORA_IMAGE_TAG``: the image tag to create services with (default: ``app.image_tag`` of the config).
 - ``CORA_STATE_BACKEND=local``: keep state in a local file instead of S3 (tests, demos).
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from cdktf import App
 
-from constructs_lib import CoraInfraError, LocalBackendConfig
-from stacks import CoraAppStack, Environment, load_config
+from constructs_lib import CoraInfraError
+from stacks import Environment, build_app, load_config
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 
@@ -36,13 +36,7 @@ def main() -> int:
         ]
         # Read here, not by the jsii kernel: its environment is fixed when it starts.
         app = App(outdir=os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
-        for config in configs:
-            backend = (
-                LocalBackendConfig(path=f"terraform.{config.environment.value}.tfstate")
-                if local_state
-                else None
-            )
-            CoraAppStack(app, config, backend=backend)
+        build_app(app, configs, local_state=local_state)
     except (CoraInfraError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

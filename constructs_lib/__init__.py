@@ -29,7 +29,14 @@ from constructs_lib.modular_api_gateway import (
     Throttling,
 )
 from constructs_lib.secrets import AppSecrets, AppSecretsProps, Secret, SecretProps
-from constructs_lib.state_backend import BackendConfig, LocalBackendConfig, S3BackendConfig, apply_backend
+from constructs_lib.state_backend import (
+    BackendConfig,
+    LocalBackendConfig,
+    S3BackendConfig,
+    StateBucket,
+    StateBucketProps,
+    apply_backend,
+)
 
 __all__ = [
     "ApiModule",
@@ -61,6 +68,8 @@ __all__ = [
     "S3BackendConfig",
     "Secret",
     "SecretProps",
+    "StateBucket",
+    "StateBucketProps",
     "TagMutability",
     "Throttling",
     "apply_backend",

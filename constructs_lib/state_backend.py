@@ -6,8 +6,10 @@ import re
 from typing import Literal
 
 from cdktf import LocalBackend, S3Backend, TerraformStack
+from constructs import Construct
 from pydantic import BaseModel, Field, field_validator
 
+from constructs_lib import _aws
 from constructs_lib._validation import FROZEN, check_kms_key_arn
 
 # S3 bucket naming rules (general purpose buckets).
@@ -30,16 +32,14 @@ class S3BackendConfig(BaseModel):
     region: str
     kms_key_id: str | None = None
     """Default: SSE-S3; set a KMS key ARN to encrypt the state object with it."""
+    emulated: bool = False
+    """For an S3 emulator on this machine: path-style requests, no AWS account checks. The endpoint
+    comes from ``AWS_ENDPOINT_URL_S3`` at ``terraform init`` (a backend block cannot use variables)."""
 
     @field_validator("bucket")
     @classmethod
     def _bucket(cls, value: str) -> str:
-        if not _BUCKET.match(value):
-            raise ValueError(
-                f"S3 bucket name {value!r} is invalid: 3-63 lowercase letters, digits, '.' or '-', "
-                "starting and ending with a letter or digit, not shaped like an IP address"
-            )
-        return value
+        return check_bucket_name(value)
 
     @field_validator("key")
     @classmethod
@@ -81,6 +81,16 @@ class LocalBackendConfig(BaseModel):
 BackendConfig = S3BackendConfig | LocalBackendConfig
 
 
+def check_bucket_name(value: str) -> str:
+    """An S3 general purpose bucket name."""
+    if not _BUCKET.match(value):
+        raise ValueError(
+            f"S3 bucket name {value!r} is invalid: 3-63 lowercase letters, digits, '.' or '-', "
+            "starting and ending with a letter or digit, not shaped like an IP address"
+        )
+    return value
+
+
 def check_region(value: str) -> str:
     """An AWS region name such as ``eu-west-1``."""
     if not _REGION.match(value):
@@ -103,3 +113,117 @@ def apply_backend(stack: TerraformStack, config: BackendConfig) -> None:
     )
     # cdktf 0.20 predates S3 native locking; the override writes `use_lockfile = true`.
     stack.add_override("terraform.backend.s3.use_lockfile", True)
+    if config.emulated:
+        for key in (
+            "use_path_style",
+            "skip_credentials_validation",
+            "skip_requesting_account_id",
+            "skip_metadata_api_check",
+            "skip_region_validation",
+        ):
+            stack.add_override(f"terraform.backend.s3.{key}", True)
+
+
+class StateBucketProps(BaseModel):
+    """Settings of a :class:`StateBucket`."""
+
+    model_config = FROZEN
+
+    bucket: str
+    kms_key_arn: str | None = None
+    """Default: SSE-S3 (AES256); set a KMS key ARN to encrypt state objects with it."""
+    force_destroy: bool = False
+    """Default: destroying the bucket fails while it holds state (set only for throwaway buckets)."""
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        return check_bucket_name(value)
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _kms(cls, value: str | None) -> str | None:
+        return check_kms_key_arn("kms_key_arn", value)
+
+
+class StateBucket(Construct):
+    """The S3 bucket that holds Terraform state: versioned, encrypted, private, TLS only.
+
+    Replaces the CORA plan's ``bootstrap_tf_state.sh``. Lock files (``use_lockfile``) live beside the
+    state objects; no DynamoDB table is needed.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, props: StateBucketProps) -> None:
+        super().__init__(scope, id_)
+        self.props = props
+        self.bucket = _aws.S3Bucket(self, "bucket", bucket=props.bucket, force_destroy=props.force_destroy)
+        _aws.S3BucketOwnershipControls(
+            self,
+            "ownership",
+            bucket=self.bucket.id,
+            rule=_aws.S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+        )
+        _aws.S3BucketVersioningA(
+            self,
+            "versioning",
+            bucket=self.bucket.id,
+            versioning_configuration=_aws.S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
+        by_default = (
+            _aws.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                sse_algorithm="aws:kms", kms_master_key_id=props.kms_key_arn
+            )
+            if props.kms_key_arn
+            else _aws.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                sse_algorithm="AES256"
+            )
+        )
+        _aws.S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "encryption",
+            bucket=self.bucket.id,
+            rule=[
+                _aws.S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=by_default,
+                    bucket_key_enabled=bool(props.kms_key_arn),
+                )
+            ],
+        )
+        public_access = _aws.S3BucketPublicAccessBlock(
+            self,
+            "public-access-block",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        tls_only = _aws.DataAwsIamPolicyDocument(
+            self,
+            "tls-only",
+            statement=[
+                _aws.DataAwsIamPolicyDocumentStatement(
+                    sid="DenyInsecureTransport",
+                    effect="Deny",
+                    actions=["s3:*"],
+                    resources=[self.bucket.arn, f"{self.bucket.arn}/*"],
+                    principals=[
+                        _aws.DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])
+                    ],
+                    condition=[
+                        _aws.DataAwsIamPolicyDocumentStatementCondition(
+                            test="Bool", variable="aws:SecureTransport", values=["false"]
+                        )
+                    ],
+                )
+            ],
+        )
+        # After the public access block: S3 refuses policy changes while it is being set.
+        _aws.S3BucketPolicy(
+            self, "tls-only-policy", bucket=self.bucket.id, policy=tls_only.json, depends_on=[public_access]
+        )
+
+    @property
+    def bucket_name(self) -> str:
+        """The bucket name."""
+        return self.props.bucket

@@ -54,6 +54,13 @@ class Environment(StrEnum):
     DEV = "dev"
     STG = "stg"
     PRD = "prd"
+    LOCAL = "local"
+    """Runs against emulators on this machine (moto and the App Runner emulator): no AWS account."""
+
+
+# Environments where any origin may call the API.
+OPEN_CORS = frozenset({Environment.DEV, Environment.LOCAL})
+_LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}$")
 
 
 def _https_url(value: str) -> str:
@@ -63,6 +70,27 @@ def _https_url(value: str) -> str:
 
 
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+
+
+def _loopback_url(value: str) -> str:
+    if not _LOOPBACK_URL.match(value):
+        raise ValueError(f"{value!r} is not a loopback URL such as 'http://127.0.0.1:4566'")
+    return value
+
+
+class EmulatorConfig(BaseModel):
+    """Local emulators the ``local`` environment deploys to; the defaults are Terraform variables.
+
+    The tooling (``python -m devtools.emulators``) starts them on free ports and sets
+    ``TF_VAR_emulator_endpoint`` / ``TF_VAR_apprunner_endpoint``; only loopback addresses are allowed.
+    """
+
+    model_config = FROZEN
+
+    endpoint: Annotated[str, AfterValidator(_loopback_url)] = "http://127.0.0.1:4566"
+    """moto in server mode: ECR, IAM, API Gateway v2, Lambda, Secrets Manager, S3, STS, KMS, Logs."""
+    apprunner_endpoint: Annotated[str, AfterValidator(_loopback_url)] = "http://127.0.0.1:4567"
+    """The App Runner emulator (moto has none)."""
 
 
 class StateConfig(BaseModel):
@@ -163,6 +191,8 @@ class EnvConfig(BaseModel):
     api: ApiConfig = Field(default_factory=ApiConfig)
     ecr: EcrConfig = Field(default_factory=EcrConfig)
     tags: Mapping[str, str] = Field(default_factory=dict)
+    emulator: EmulatorConfig | None = None
+    """Only for ``local``: deploy to emulators on this machine instead of AWS."""
 
     @field_validator("project")
     @classmethod
@@ -195,7 +225,7 @@ class EnvConfig(BaseModel):
     @classmethod
     def _origins_per_environment(cls, data: Any) -> Any:
         # Checked before the CORS model itself, so the environment rule is the first thing reported.
-        if not isinstance(data, dict) or data.get("environment") == Environment.DEV.value:
+        if not isinstance(data, dict) or data.get("environment") in {e.value for e in OPEN_CORS}:
             return data
         cors = data.get("cors")
         origins = cors.get("allow_origins") if isinstance(cors, dict) else None
@@ -204,13 +234,22 @@ class EnvConfig(BaseModel):
         env = data.get("environment")
         if "*" in origins:
             raise ValueError(
-                f"cors.allow_origins: '*' is only allowed in dev; {env} needs explicit https origins "
-                "such as the app URL"
+                f"cors.allow_origins: '*' is only allowed in dev and local; {env} needs explicit "
+                "https origins such as the app URL"
             )
         plain = [o for o in origins if not (isinstance(o, str) and o.startswith("https://"))]
         if plain:
             raise ValueError(f"cors.allow_origins: {plain} are not https; {env} allows only https origins")
         return data
+
+    @model_validator(mode="after")
+    def _emulator_only_local(self) -> EnvConfig:
+        if (self.emulator is not None) != (self.environment is Environment.LOCAL):
+            raise ValueError(
+                "emulator: the [emulator] table is required for the local environment and not allowed "
+                f"elsewhere (environment {self.environment.value!r})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _app_origin_admitted(self) -> EnvConfig:
@@ -230,12 +269,13 @@ class EnvConfig(BaseModel):
 
     @property
     def s3_backend(self) -> S3BackendConfig:
-        """The environment's S3 backend."""
+        """The environment's S3 backend (on the emulator for ``local``)."""
         return S3BackendConfig(
             bucket=self.state.bucket,
             key=self.state.key or f"{self.project}/{self.environment.value}/terraform.tfstate",
             region=self.state.region or self.region,
             kms_key_id=self.state.kms_key_id,
+            emulated=self.emulator is not None,
         )
 
     @property

@@ -15,15 +15,10 @@ from constructs_lib import (
     EcrRepoProps,
     ModularApiGateway,
     ModularApiGatewayProps,
-    _aws,
     apply_backend,
 )
 from stacks.config import EnvConfig
-
-# The AWS provider bindings pin the exact provider version they were generated from; any 5.x from
-# 5.99 on works with them, and the offline mirror (and most users) have a newer one.
-AWS_PROVIDER_CONSTRAINT = "~> 5.99"
-REQUIRED_TERRAFORM = ">= 1.10"  # S3 native state locking (use_lockfile)
+from stacks.provider import add_aws_provider
 
 
 class CoraAppStack(TerraformStack):
@@ -38,24 +33,13 @@ class CoraAppStack(TerraformStack):
         super().__init__(scope, env)
         self.config = config
 
-        _aws.AwsProvider(
+        add_aws_provider(
             self,
-            "aws",
             region=config.region,
-            allowed_account_ids=[config.account_id] if config.account_id else None,
-            default_tags=[
-                _aws.AwsProviderDefaultTags(
-                    tags={
-                        **config.tags,
-                        "project": config.project,
-                        "environment": env,
-                        "managed-by": "cora-infra",
-                    }
-                )
-            ],
+            account_id=config.account_id,
+            emulator=config.emulator,
+            tags={**config.tags, "project": config.project, "environment": env, "managed-by": "cora-infra"},
         )
-        self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
-        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
         apply_backend(self, backend or config.s3_backend)
 
         self.repository = EcrRepo(

@@ -15,11 +15,14 @@ os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 
 from cdktf import App, TerraformStack, Testing
 
-from stacks import CoraAppStack, EnvConfig, load_config
+from stacks import EnvConfig, build_app, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
-ENVIRONMENTS = ("dev", "stg", "prd")
+ENVIRONMENTS = ("dev", "stg", "prd")  # the AWS environments
+ALL_ENVIRONMENTS = (*ENVIRONMENTS, "local")
+# Every stack main.py writes: the environments plus one bootstrap stack per state bucket.
+STACKS = (*ALL_ENVIRONMENTS, "bootstrap", "bootstrap-local")
 
 Synthesized = dict[str, Any]
 
@@ -27,7 +30,7 @@ Synthesized = dict[str, Any]
 @pytest.fixture(scope="session")
 def configs() -> dict[str, EnvConfig]:
     """The sample project's validated configs, by environment."""
-    return {env: load_config(env, CONFIG_DIR) for env in ENVIRONMENTS}
+    return {env: load_config(env, CONFIG_DIR) for env in ALL_ENVIRONMENTS}
 
 
 @pytest.fixture(scope="session")
@@ -35,16 +38,15 @@ def synth_dir(configs: dict[str, EnvConfig], tmp_path_factory: pytest.TempPathFa
     """All environment stacks synthesized once per session, exactly as ``main.py`` does."""
     outdir = tmp_path_factory.mktemp("cdktf.out")
     app = App(outdir=str(outdir))
-    for config in configs.values():
-        CoraAppStack(app, config)
+    build_app(app, list(configs.values()))
     app.synth()
     return outdir
 
 
 @pytest.fixture(scope="session")
 def synthesized(synth_dir: Path) -> dict[str, Synthesized]:
-    """Parsed ``cdk.tf.json`` of every environment."""
-    return {env: json.loads((synth_dir / "stacks" / env / "cdk.tf.json").read_text()) for env in ENVIRONMENTS}
+    """Parsed ``cdk.tf.json`` of every stack."""
+    return {stack: json.loads((synth_dir / "stacks" / stack / "cdk.tf.json").read_text()) for stack in STACKS}
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from constructs_lib import ConfigError, LocalBackendConfig
 from constructs_lib._validation import is_secret_like
 from stacks import CoraAppStack, load_config
-from tests.conftest import CONFIG_DIR, ENVIRONMENTS, data_sources, only, resources
+from tests.conftest import CONFIG_DIR, ENVIRONMENTS, STACKS, data_sources, only, resources
 
 SECRET_NAMES = {"NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY"}
 PLAIN_ENV = {
@@ -29,9 +29,9 @@ def json_snapshot(snapshot):
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_snapshot(synthesized, json_snapshot, env):
-    assert synthesized[env] == json_snapshot
+@pytest.mark.parametrize("stack", STACKS)
+def test_snapshot(synthesized, json_snapshot, stack):
+    assert synthesized[stack] == json_snapshot
 
 
 def _service(doc):

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from tests.conftest import ENVIRONMENTS, ROOT
+from tests.conftest import ROOT, STACKS
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ def test_eager_import_first_gives_the_same_classes_and_identical_json(synth_dir,
         tmp_path,
         CDKTF_OUTDIR=str(outdir),
     )
-    for env in ENVIRONMENTS:
+    for env in STACKS:
         fast = (synth_dir / "stacks" / env / "cdk.tf.json").read_bytes()
         eager = (outdir / "stacks" / env / "cdk.tf.json").read_bytes()
         assert fast == eager, f"{env}: the fast path changed the synthesized JSON"

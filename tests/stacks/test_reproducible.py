@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ENVIRONMENTS, ROOT
+from tests.conftest import ROOT, STACKS
 
 pytestmark = pytest.mark.slow
 
@@ -41,13 +41,13 @@ def test_synth_in_another_directory_gives_identical_bytes(synth_dir, tmp_path):
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    for env_name in ENVIRONMENTS:
+    for env_name in STACKS:
         ours = (synth_dir / "stacks" / env_name / "cdk.tf.json").read_bytes()
         theirs = (outdir / "stacks" / env_name / "cdk.tf.json").read_bytes()
         assert ours == theirs, f"{env_name}: synthesized JSON depends on the directory"
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", STACKS)
 def test_no_machine_specific_values(synth_dir, env):
     text = (synth_dir / "stacks" / env / "cdk.tf.json").read_text()
     assert str(synth_dir) not in text

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ENVIRONMENTS
+from tests.conftest import STACKS
 
 pytestmark = pytest.mark.terraform
 
@@ -35,18 +35,18 @@ def validation(synth_dir, terraform_env, tmp_path_factory) -> dict[str, dict[str
     if shutil.which("terraform") is None:
         pytest.fail("terraform is not on PATH: install Terraform >= 1.10 (see README)")
     workdirs = {}
-    for env in ENVIRONMENTS:
-        workdir = tmp_path_factory.mktemp(f"validate-{env}")
-        shutil.copy(synth_dir / "stacks" / env / "cdk.tf.json", workdir / "cdk.tf.json")
-        workdirs[env] = workdir
-    with ThreadPoolExecutor(max_workers=len(workdirs)) as pool:
+    for stack in STACKS:
+        workdir = tmp_path_factory.mktemp(f"validate-{stack}")
+        shutil.copy(synth_dir / "stacks" / stack / "cdk.tf.json", workdir / "cdk.tf.json")
+        workdirs[stack] = workdir
+    with ThreadPoolExecutor(max_workers=3) as pool:
         futures = {env: pool.submit(_init_and_validate, wd, terraform_env) for env, wd in workdirs.items()}
         return {env: future.result() for env, future in futures.items()}
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_stack_is_valid_terraform(validation, env):
-    result = validation[env]
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_is_valid_terraform(validation, stack):
+    result = validation[stack]
     assert result["valid"] is True, json.dumps(result["diagnostics"], indent=2)
     assert result["error_count"] == 0
     assert result["warning_count"] == 0, json.dumps(result["diagnostics"], indent=2)
