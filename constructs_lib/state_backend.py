@@ -134,6 +134,9 @@ class StateBucketProps(BaseModel):
     """Default: SSE-S3 (AES256); set a KMS key ARN to encrypt state objects with it."""
     force_destroy: bool = False
     """Default: destroying the bucket fails while it holds state (set only for throwaway buckets)."""
+    tls_only: bool = True
+    """Default: a bucket policy denies every request not made over TLS. Turn off only for a local
+    emulator that speaks plain HTTP (it enforces the policy and would refuse Terraform itself)."""
 
     @field_validator("bucket")
     @classmethod
@@ -198,6 +201,8 @@ class StateBucket(Construct):
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
+        if not props.tls_only:
+            return
         tls_only = _aws.DataAwsIamPolicyDocument(
             self,
             "tls-only",

@@ -35,9 +35,13 @@ class StateBootstrapStack(TerraformStack):
             tags={"project": project, "environment": "shared", "managed-by": "cora-infra"},
         )
         apply_backend(self, LocalBackendConfig(path=f"terraform.{id_}.tfstate"))
-        # An emulator's bucket is throwaway; a real one must survive a stray destroy.
+        # An emulator's bucket is throwaway (force_destroy) and reached over plain HTTP (no TLS-only
+        # policy, which the emulator enforces); a real one keeps both protections.
+        emulated = emulator is not None
         self.state_bucket = StateBucket(
-            self, "state", props=StateBucketProps(bucket=bucket, force_destroy=emulator is not None)
+            self,
+            "state",
+            props=StateBucketProps(bucket=bucket, force_destroy=emulated, tls_only=not emulated),
         )
         TerraformOutput(
             self, "state_bucket", value=bucket, description="Bucket of the environment stacks' state"

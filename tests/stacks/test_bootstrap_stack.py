@@ -1,0 +1,57 @@
+"""The state bucket bootstrap stacks: versioned, encrypted, private, TLS-only on AWS."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from constructs_lib import StateBucketProps
+from tests.conftest import only, resources
+
+
+def test_aws_state_bucket_is_versioned_encrypted_private_and_tls_only(synthesized):
+    doc = synthesized["bootstrap"]
+    assert only(resources(doc, "aws_s3_bucket"))["bucket"] == "cora-terraform-state-us-east-1"
+    assert only(resources(doc, "aws_s3_bucket"))["force_destroy"] is False
+    versioning = only(resources(doc, "aws_s3_bucket_versioning"))
+    assert versioning["versioning_configuration"] == {"status": "Enabled"}
+    rule = only(only(resources(doc, "aws_s3_bucket_server_side_encryption_configuration"))["rule"])
+    assert rule["apply_server_side_encryption_by_default"] == {"sse_algorithm": "AES256"}
+    block = only(resources(doc, "aws_s3_bucket_public_access_block"))
+    assert all(
+        block[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
+    assert only(resources(doc, "aws_s3_bucket_ownership_controls"))["rule"] == {
+        "object_ownership": "BucketOwnerEnforced"
+    }
+    statement = only(only(list(doc["data"]["aws_iam_policy_document"].values()))["statement"])
+    assert statement["effect"] == "Deny"
+    assert statement["condition"] == [
+        {"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}
+    ]
+    assert only(resources(doc, "aws_s3_bucket_policy"))["depends_on"]
+    assert doc["terraform"]["backend"] == {"local": {"path": "terraform.bootstrap.tfstate"}}
+
+
+def test_emulator_bucket_is_throwaway_and_plain_http(synthesized):
+    doc = synthesized["bootstrap-local"]
+    assert only(resources(doc, "aws_s3_bucket"))["force_destroy"] is True
+    assert "aws_s3_bucket_policy" not in doc["resource"]
+    assert only(doc["provider"]["aws"])["endpoints"][0]["s3"] == "${var.emulator_endpoint}"
+
+
+def test_environment_stacks_keep_state_in_the_bootstrapped_bucket(synthesized):
+    assert synthesized["dev"]["terraform"]["backend"]["s3"]["bucket"] == "cora-terraform-state-us-east-1"
+    local = synthesized["local"]["terraform"]["backend"]["s3"]
+    assert local["bucket"] == "cora-terraform-state-local"
+    assert local["use_lockfile"] is True
+    assert local["use_path_style"] is True
+    assert "endpoint" not in local and "endpoints" not in local, "comes from AWS_ENDPOINT_URL_S3"
+
+
+@pytest.mark.parametrize("bucket", ["Cora_State", "ab", "192.168.0.1"])
+def test_invalid_state_bucket_names_are_refused(bucket):
+    with pytest.raises(ValidationError, match="bucket") as err:
+        StateBucketProps(bucket=bucket)
+    assert repr(bucket) in str(err.value)
