@@ -13,7 +13,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform reads providers through this project's CLI config (offline mirror when one exists).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraformrc
 
-.PHONY: FORCE install warm synth test lint typecheck unit bench list deploy destroy clean clean-caches
+.PHONY: FORCE install warm synth test lint typecheck unit bench list deploy lock demo-local destroy clean clean-caches
 .DEFAULT_GOAL := test
 
 install: $(STAMP)/python $(STAMP)/node .terraformrc warm
@@ -62,9 +62,29 @@ bench: install
 list: install
 	npx cdktf list
 
-## make deploy ENV=dev  (needs AWS credentials; the image tag comes from CORA_IMAGE_TAG or the config)
+## make deploy ENV=dev  (needs AWS credentials; the image tag comes from CORA_IMAGE_TAG or the config).
+## The preflight fails in seconds, with the next step to run, when App Runner would not find its image.
 deploy: install
+	$(PY) -m devtools.preflight $(ENV)
+	$(MAKE) --no-print-directory lock STACKS=$(ENV)
 	npx cdktf deploy $(ENV)
+
+## Write each stack's provider lock file with `terraform init` (which honours the CLI config, so the
+## offline mirror). cdktf otherwise runs `terraform providers lock`, which only asks the registry.
+lock:
+	$(PY) main.py
+	for stack in $(STACKS); do terraform -chdir=cdktf.out/stacks/$$stack init -backend=false -input=false >/dev/null; done
+
+## A deploy with no AWS account: emulators up (moto + App Runner emulator), bootstrap the state bucket,
+## deploy the local environment, show its outputs, destroy it, emulators down.
+demo-local: install
+	rm -f cdktf.out/stacks/bootstrap-local/terraform.bootstrap-local.tfstate*
+	$(MAKE) --no-print-directory lock STACKS="bootstrap-local local"
+	$(PY) -m devtools.emulators run -- bash -c 'set -e; \
+	  npx cdktf deploy bootstrap-local --auto-approve; \
+	  npx cdktf deploy local --auto-approve --outputs-file local-outputs.json; \
+	  cat local-outputs.json; \
+	  npx cdktf destroy local --auto-approve'
 
 destroy: install
 	npx cdktf destroy $(ENV)

@@ -7,6 +7,7 @@ config stops the run before anything is written. Settings from the environment:
 - ``CORA_ENVIRONMENTS``: comma-separated subset of ``dev,stg,prd,local`` (default: all).
 - ``CORA_IMAGE_TAG``: the image tag to create services with (default: ``app.image_tag`` of the config).
 - ``CORA_STATE_BACKEND=local``: keep state in a local file instead of S3 (tests, demos).
+- ``CORA_SKIP_SERVICE=1``: leave out the App Runner service (first deploy, before the image is pushed).
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ CONFIG_DIR = Path(__file__).resolve().parent / "config"
 def main() -> int:
     """Build and synthesize the stacks; return the process exit code."""
     wanted = os.environ.get("CORA_ENVIRONMENTS", ",".join(e.value for e in Environment))
-    overrides = {"app.image_tag": os.environ["CORA_IMAGE_TAG"]} if os.environ.get("CORA_IMAGE_TAG") else {}
+    overrides: dict[str, object] = {}
+    if os.environ.get("CORA_IMAGE_TAG"):
+        overrides["app.image_tag"] = os.environ["CORA_IMAGE_TAG"]
+    if os.environ.get("CORA_SKIP_SERVICE") == "1":
+        overrides["app.create_service"] = False
     local_state = os.environ.get("CORA_STATE_BACKEND", "s3") == "local"
     try:
         configs = [

@@ -120,6 +120,10 @@ class AppConfig(BaseModel):
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
     auto_deployments_enabled: bool = False
+    create_service: bool = True
+    """Default: create the App Runner service. The first deploy of an environment sets it false
+    (``CORA_SKIP_SERVICE=1``): App Runner needs the image in ECR, and the repository comes from this
+    stack. See ``python -m devtools.preflight``."""
     secrets: EnvVarNames = DEFAULT_SECRETS
     """Environment variables read from Secrets Manager (created empty, values set out of band)."""
 

@@ -71,35 +71,40 @@ class CoraAppStack(TerraformStack):
             ),
         )
         app = config.app
-        self.web = AppRunnerService(
-            self,
-            "web",
-            props=AppRunnerServiceProps(
-                service_name=config.name("web"),
-                repository=self.repository,
-                image_tag=app.image_tag,
-                port=app.port,
-                cpu=app.cpu,
-                memory=app.memory,
-                health_check=app.health_check,
-                auto_scaling=app.auto_scaling,
-                auto_deployments_enabled=app.auto_deployments_enabled,
-                environment={
-                    "NODE_ENV": "production",
-                    # The API URL comes from the API resource; the app URL from config, never from the
-                    # service, so CORS (which admits the app) and the app (which calls the API) form no cycle.
-                    "NEXT_PUBLIC_API_URL": self.api.api_endpoint,
-                    "NEXTAUTH_URL": app.url,
-                    "OKTA_ISSUER": config.auth.okta_issuer,
-                    "OKTA_CLIENT_ID": config.auth.okta_client_id,
-                    "SUPABASE_URL": config.supabase.url,
-                },
-                secrets=self.secrets.by_env_name,
-            ),
-        )
+        self.web: AppRunnerService | None = None
+        if app.create_service:
+            self.web = AppRunnerService(
+                self,
+                "web",
+                props=AppRunnerServiceProps(
+                    service_name=config.name("web"),
+                    repository=self.repository,
+                    image_tag=app.image_tag,
+                    port=app.port,
+                    cpu=app.cpu,
+                    memory=app.memory,
+                    health_check=app.health_check,
+                    auto_scaling=app.auto_scaling,
+                    auto_deployments_enabled=app.auto_deployments_enabled,
+                    environment={
+                        "NODE_ENV": "production",
+                        # The API URL comes from the API resource; the app URL from config, never from
+                        # the service: CORS (admits the app) and the app (calls the API) form no cycle.
+                        "NEXT_PUBLIC_API_URL": self.api.api_endpoint,
+                        "NEXTAUTH_URL": app.url,
+                        "OKTA_ISSUER": config.auth.okta_issuer,
+                        "OKTA_CLIENT_ID": config.auth.okta_client_id,
+                        "SUPABASE_URL": config.supabase.url,
+                    },
+                    secrets=self.secrets.by_env_name,
+                ),
+            )
 
-        TerraformOutput(self, "service_url", value=self.web.service_url, description="App Runner URL")
-        TerraformOutput(self, "service_arn", value=self.web.service_arn, description="For start-deployment")
+        if self.web is not None:
+            TerraformOutput(self, "service_url", value=self.web.service_url, description="App Runner URL")
+            TerraformOutput(
+                self, "service_arn", value=self.web.service_arn, description="For start-deployment"
+            )
         TerraformOutput(self, "api_endpoint", value=self.api.api_endpoint, description="HTTP API URL")
         TerraformOutput(
             self, "ecr_repository_url", value=self.repository.repository_url, description="Push images here"

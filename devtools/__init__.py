@@ -1,0 +1,1 @@
+"""Developer tools for local testing (not part of the published library)."""
