@@ -32,7 +32,9 @@ TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$", re.UNICODE)
 
 def is_token(value: object) -> bool:
     """True for a value known only at apply time (a cdktf token), which validation must skip."""
-    return isinstance(value, str) and Token.is_unresolved(value)
+    # String tokens render as "${TfToken[...]}" (list tokens as "#{...}"): plain strings skip the round
+    # trip to the jsii kernel.
+    return isinstance(value, str) and ("${" in value or "#{" in value) and Token.is_unresolved(value)
 
 
 def is_secret_like(name: str) -> bool:

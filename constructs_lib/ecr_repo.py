@@ -144,6 +144,9 @@ class EcrRepo(Construct):
             force_delete=props.force_delete,
             tags=dict(props.tags) or None,
         )
+        # Read once: attribute reads are round trips to the jsii kernel.
+        self._repository_url: str = self.repository.repository_url
+        self._repository_arn: str = self.repository.arn
         self.lifecycle_policy = _aws.EcrLifecyclePolicy(
             self,
             "lifecycle-policy",
@@ -154,12 +157,12 @@ class EcrRepo(Construct):
     @property
     def repository_url(self) -> str:
         """``<account>.dkr.ecr.<region>.amazonaws.com/<name>`` (a token until apply)."""
-        return self.repository.repository_url
+        return self._repository_url
 
     @property
     def repository_arn(self) -> str:
         """The repository ARN (a token until apply)."""
-        return self.repository.arn
+        return self._repository_arn
 
     @property
     def repository_name(self) -> str:

@@ -99,13 +99,15 @@ def grant(
     twice returns the existing policy; a different one adds another policy.
     """
     # Tokens are new strings on every attribute access, so the caller names what it grants (`detail`).
-    key = (verb, role.node.addr, detail)
+    node = role.node  # each attribute read is a round trip to the jsii kernel
+    addr, role_id = node.addr, node.id
+    key = (verb, addr, detail)
     grants = _GRANTS.setdefault(grantor, {})
     if key in grants:
         return grants[key]
     # Ids and names come from the role's path and the order of grants: stable across machines.
     count = sum(1 for k in grants if k[:2] == key[:2])
-    id_ = f"{verb}-{role.node.id}-{role.node.addr[-8:]}" + (f"-{count + 1}" if count else "")
+    id_ = f"{verb}-{role_id}-{addr[-8:]}" + (f"-{count + 1}" if count else "")
     name = f"{policy_name[:120]}-{count + 1}" if count else policy_name
     document = policy_document(grantor, f"{id_}-document", statements)
     policy = _aws.IamRolePolicy(grantor, id_, name=name, role=role.name, policy=document.json)

@@ -90,11 +90,12 @@ class Secret(Construct):
             recovery_window_in_days=props.recovery_window_days,
             tags=dict(props.tags) or None,
         )
+        self._arn: str = self.secret.arn  # read once: attribute reads are kernel round trips
 
     @property
     def arn(self) -> str:
         """The secret ARN (a token until apply)."""
-        return self.secret.arn
+        return self._arn
 
     @property
     def name(self) -> str:
