@@ -20,9 +20,13 @@ install: $(STAMP)/python $(STAMP)/node .terraformrc warm
 
 ## Byte-compile our code (PYTHONDONTWRITEBYTECODE may be set) and warm the provider caches that make
 ## synth fast: the lazy provider tarball and the jsii kernel's runtime index (see README, "Fast synth").
-warm: $(STAMP)/python
-	$(PY) -m compileall -q constructs_lib stacks scripts >/dev/null
+warm: $(STAMP)/warm
+	@$(PY) -m compileall -q constructs_lib stacks scripts devtools >/dev/null
+
+# Once per install (make clean-caches removes the stamp too); a cold cache only makes one synth slower.
+$(STAMP)/warm: $(STAMP)/python
 	$(PY) scripts/warm_caches.py
+	@touch $@
 
 $(STAMP)/python: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "python 3.11+ is required")'
@@ -94,6 +98,7 @@ clean:
 
 ## Forget the derived provider tarball and the jsii kernel's copies of the provider (rebuilt on next use).
 clean-caches:
+	rm -f $(STAMP)/warm
 	rm -rf "$${CORA_INFRA_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/cora-infra}"
 	rm -rf "$${JSII_RUNTIME_PACKAGE_CACHE_ROOT:-$$HOME/.cache/aws/jsii/package-cache}/@cdktf/provider-aws"
 
