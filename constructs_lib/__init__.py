@@ -28,7 +28,17 @@ from constructs_lib.modular_api_gateway import (
     ModularApiGatewayProps,
     Throttling,
 )
-from constructs_lib.secrets import AppSecrets, AppSecretsProps, Secret, SecretProps
+from constructs_lib.policy import (
+    RULES,
+    OrganisationPolicy,
+    PolicyViolationError,
+    Rule,
+    Violation,
+    apply_policy,
+    check_app,
+    suppress,
+)
+from constructs_lib.secrets import AppSecrets, AppSecretsProps, Secret, SecretProps, SecretRotation
 from constructs_lib.state_backend import (
     BackendConfig,
     LocalBackendConfig,
@@ -39,6 +49,7 @@ from constructs_lib.state_backend import (
 )
 
 __all__ = [
+    "RULES",
     "ApiModule",
     "ApiRoute",
     "AppRunnerService",
@@ -64,13 +75,21 @@ __all__ = [
     "Memory",
     "ModularApiGateway",
     "ModularApiGatewayProps",
+    "OrganisationPolicy",
     "PolicyStatement",
+    "PolicyViolationError",
+    "Rule",
     "S3BackendConfig",
     "Secret",
     "SecretProps",
+    "SecretRotation",
     "StateBucket",
     "StateBucketProps",
     "TagMutability",
     "Throttling",
+    "Violation",
     "apply_backend",
+    "apply_policy",
+    "check_app",
+    "suppress",
 ]

@@ -27,6 +27,10 @@ LOG_RETENTION_DAYS = (
 ECR_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 # Key ARNs only: IAM ignores alias ARNs as the resource of key operations such as kms:Decrypt.
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+LAMBDA_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):\d{12}:function:[A-Za-z0-9_-]{1,64}"
+    r"(?::[A-Za-z0-9$_-]+)?$"
+)
 TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$", re.UNICODE)
 
 
@@ -63,6 +67,16 @@ def check_kms_key_arn(field: str, value: str | None) -> str | None:
     raise ValueError(
         f"{field}: {value!r} is not a KMS key ARN; expected arn:aws:kms:<region>:<account>:key/<id> "
         "(alias ARNs are not accepted)"
+    )
+
+
+def check_lambda_arn(value: str) -> str:
+    """A Lambda function ARN (optionally with a version or alias), or a token."""
+    if is_token(value) or LAMBDA_ARN.match(value):
+        return value
+    raise ValueError(
+        f"Lambda function ARN {value!r} is invalid; "
+        "expected arn:aws:lambda:<region>:<account>:function:<name>"
     )
 
 

@@ -16,8 +16,10 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from constructs_lib import _aws
 from constructs_lib._validation import (
     FROZEN,
+    LAMBDA_ARN,
     LogRetentionDays,
     check_kms_key_arn,
+    check_lambda_arn,
     check_tags,
     is_token,
     one_of,
@@ -61,10 +63,6 @@ _SEGMENT = re.compile(r"^(?:[A-Za-z0-9._~:@!$&'()*+,;=-]+|\{[A-Za-z_][A-Za-z0-9_
 # No spaces: the access log group is named after the API, and log group names allow none.
 _API_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 _AUTHORIZER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-_LAMBDA_ARN = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):\d{12}:function:[A-Za-z0-9_-]{1,64}"
-    r"(?::[A-Za-z0-9$_-]+)?$"
-)
 _HTTP_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 _IDENTITY_SOURCE = re.compile(
     r"^\$(request\.(header|querystring)\.[A-Za-z0-9_.-]+|context\.[A-Za-z.]+|stageVariables\.\w+)$"
@@ -82,15 +80,6 @@ def check_origin(origin: str) -> str:
             "https and no path or trailing slash, e.g. 'https://app.example.com'"
         )
     return origin
-
-
-def _check_lambda_arn(value: str) -> str:
-    if is_token(value) or _LAMBDA_ARN.match(value):
-        return value
-    raise ValueError(
-        f"Lambda function ARN {value!r} is invalid; "
-        "expected arn:aws:lambda:<region>:<account>:function:<name>"
-    )
 
 
 def parse_route_key(key: str) -> tuple[HttpMethod, str]:
@@ -202,7 +191,7 @@ class LambdaIntegration(BaseModel):
     @field_validator("function_arn")
     @classmethod
     def _arn(cls, value: str) -> str:
-        return _check_lambda_arn(value)
+        return check_lambda_arn(value)
 
 
 class HttpIntegration(BaseModel):
@@ -313,7 +302,7 @@ class LambdaAuthorizer(_AuthorizerBase):
     @field_validator("function_arn")
     @classmethod
     def _arn(cls, value: str) -> str:
-        return _check_lambda_arn(value)
+        return check_lambda_arn(value)
 
     @field_validator("identity_sources")
     @classmethod
@@ -423,7 +412,7 @@ def _slug(text: str) -> str:
 
 def _invoke_uri(function_arn: str) -> str:
     """The API Gateway invocation URI of a Lambda function (works for literal ARNs and tokens)."""
-    match = _LAMBDA_ARN.match(function_arn)
+    match = LAMBDA_ARN.match(function_arn)
     if match:
         return (
             f"arn:{match['partition']}:apigateway:{match['region']}:lambda:path/2015-03-31/functions/"

@@ -9,17 +9,71 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
-from constructs_lib._validation import FROZEN, EnvVarNames, check_kms_key_arn, check_tags, is_token
+from constructs_lib._validation import (
+    FROZEN,
+    EnvVarNames,
+    check_kms_key_arn,
+    check_lambda_arn,
+    check_tags,
+    is_token,
+)
 from constructs_lib.iam import PolicyStatement, grant
 
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _READ_ACTIONS = ("secretsmanager:GetSecretValue",)
+_SCHEDULE = re.compile(r"^(rate\(\d+ (hours?|days?)\)|cron\([^()]+\))$")
 
 
 def _check_recovery_window(value: int) -> int:
     if value != 0 and not 7 <= value <= 30:
         raise ValueError(f"recovery window {value} days is not allowed: use 0 (delete at once) or 7-30 days")
     return value
+
+
+class SecretRotation(BaseModel):
+    """The rotation hook: Secrets Manager calls a rotation Lambda on a schedule.
+
+    The Lambda (yours: it knows how to make a new value for this secret, e.g. a new Okta client
+    secret) needs ``secretsmanager:*SecretValue`` and ``UpdateSecretVersionStage`` on the secret; this
+    library creates the rotation and lets Secrets Manager invoke the function for this secret only.
+    App Runner reads secrets when instances start: finish a rotation with ``start-deployment``.
+    """
+
+    model_config = FROZEN
+
+    lambda_arn: str
+    """The rotation function's ARN."""
+    after_days: int | None = Field(30, ge=1, le=1000)
+    """Default: rotate every 30 days. ``None`` when ``schedule_expression`` sets the schedule."""
+    schedule_expression: str | None = None
+    """Instead of ``after_days``: ``rate(N days)``, ``rate(N hours)`` or ``cron(...)``."""
+    rotate_immediately: bool = False
+    """Default: wait for the schedule. Secrets are created empty, and the first value is set out of band;
+    rotating at creation would run the Lambda against a secret with no value."""
+
+    @field_validator("lambda_arn")
+    @classmethod
+    def _arn(cls, value: str) -> str:
+        return check_lambda_arn(value)
+
+    @field_validator("schedule_expression")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        if value is not None and not _SCHEDULE.match(value):
+            raise ValueError(
+                f"schedule_expression {value!r} is invalid; "
+                "use 'rate(N days)', 'rate(N hours)' or 'cron(...)'"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> SecretRotation:
+        if (self.after_days is None) == (self.schedule_expression is None):
+            raise ValueError(
+                "secret rotation needs exactly one of after_days and schedule_expression "
+                f"(got after_days={self.after_days!r}, schedule_expression={self.schedule_expression!r})"
+            )
+        return self
 
 
 class SecretProps(BaseModel):
@@ -34,6 +88,8 @@ class SecretProps(BaseModel):
     """Default: the AWS-managed ``aws/secretsmanager`` key; set a customer KMS key ARN to use it."""
     recovery_window_days: int = 30
     """Default: a deleted secret can be restored for 30 days (0 deletes at once, else 7-30)."""
+    rotation: SecretRotation | None = None
+    """Default: no automatic rotation; set a :class:`SecretRotation` to rotate with a Lambda."""
     tags: Mapping[str, str] = Field(default_factory=dict)
 
     @field_validator("name")
@@ -91,6 +147,32 @@ class Secret(Construct):
             tags=dict(props.tags) or None,
         )
         self._arn: str = self.secret.arn  # read once: attribute reads are kernel round trips
+        self.rotation: _aws.SecretsmanagerSecretRotation | None = None
+        if props.rotation is not None:
+            self.rotation = self._add_rotation(props.rotation)
+
+    def _add_rotation(self, rotation: SecretRotation) -> _aws.SecretsmanagerSecretRotation:
+        # Secrets Manager may invoke the function for this secret and no other.
+        permission = _aws.LambdaPermission(
+            self,
+            "rotation-permission",
+            action="lambda:InvokeFunction",
+            function_name=rotation.lambda_arn,
+            principal="secretsmanager.amazonaws.com",
+            source_arn=self._arn,
+        )
+        return _aws.SecretsmanagerSecretRotation(
+            self,
+            "rotation",
+            secret_id=self.secret.id,
+            rotation_lambda_arn=rotation.lambda_arn,
+            rotate_immediately=rotation.rotate_immediately,
+            rotation_rules=_aws.SecretsmanagerSecretRotationRotationRules(
+                automatically_after_days=rotation.after_days,
+                schedule_expression=rotation.schedule_expression,
+            ),
+            depends_on=[permission],
+        )
 
     @property
     def arn(self) -> str:
@@ -119,6 +201,8 @@ class AppSecretsProps(BaseModel):
     kms_key_arn: str | None = None
     """Default: the AWS-managed key; set a customer KMS key ARN for all these secrets."""
     recovery_window_days: int = 30
+    rotation: SecretRotation | None = None
+    """Default: no automatic rotation; set one to rotate every secret with the same Lambda."""
     tags: Mapping[str, str] = Field(default_factory=dict)
 
     @field_validator("prefix")
@@ -170,6 +254,7 @@ class AppSecrets(Construct):
                     description=f"{name}: value set out of band, never through Terraform",
                     kms_key_arn=props.kms_key_arn,
                     recovery_window_days=props.recovery_window_days,
+                    rotation=props.rotation,
                     tags=props.tags,
                 ),
             )

@@ -137,6 +137,9 @@ class StateBucketProps(BaseModel):
     tls_only: bool = True
     """Default: a bucket policy denies every request not made over TLS. Turn off only for a local
     emulator that speaks plain HTTP (it enforces the policy and would refuse Terraform itself)."""
+    noncurrent_version_days: int = Field(90, ge=1, le=3650)
+    """Default: superseded state versions are kept 90 days (the window to roll back a bad apply), then
+    expire; incomplete multipart uploads are aborted after 7 days."""
 
     @field_validator("bucket")
     @classmethod
@@ -166,11 +169,35 @@ class StateBucket(Construct):
             bucket=self.bucket.id,
             rule=_aws.S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
-        _aws.S3BucketVersioningA(
+        versioning = _aws.S3BucketVersioningA(
             self,
             "versioning",
             bucket=self.bucket.id,
             versioning_configuration=_aws.S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
+        _aws.S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=self.bucket.id,
+            rule=[
+                _aws.S3BucketLifecycleConfigurationRule(
+                    id="expire-old-state-versions",
+                    status="Enabled",
+                    filter=[_aws.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    noncurrent_version_expiration=[
+                        _aws.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=props.noncurrent_version_days
+                        )
+                    ],
+                    abort_incomplete_multipart_upload=[
+                        _aws.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                            days_after_initiation=7
+                        )
+                    ],
+                )
+            ],
+            # Noncurrent-version rules act on versions: set them once versioning is on.
+            depends_on=[versioning],
         )
         by_default = (
             _aws.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(

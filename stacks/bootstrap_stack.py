@@ -5,7 +5,7 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
-from constructs_lib import LocalBackendConfig, StateBucket, StateBucketProps, apply_backend
+from constructs_lib import LocalBackendConfig, StateBucket, StateBucketProps, apply_backend, apply_policy
 from stacks.config import EmulatorConfig
 from stacks.provider import add_aws_provider
 
@@ -35,6 +35,8 @@ class StateBootstrapStack(TerraformStack):
             tags={"project": project, "environment": "shared", "managed-by": "cora-infra"},
         )
         apply_backend(self, LocalBackendConfig(path=f"terraform.{id_}.tfstate"))
+        # Shared by every environment: the rules that hold everywhere apply.
+        apply_policy(self, environment="shared")
         # An emulator's bucket is throwaway (force_destroy) and reached over plain HTTP (no TLS-only
         # policy, which the emulator enforces); a real one keeps both protections.
         emulated = emulator is not None

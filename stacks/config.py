@@ -25,6 +25,7 @@ from constructs_lib import (
     JwtAuthorizer,
     Memory,
     S3BackendConfig,
+    SecretRotation,
     Throttling,
 )
 from constructs_lib._validation import (
@@ -32,6 +33,7 @@ from constructs_lib._validation import (
     EnvVarNames,
     ImageTag,
     LogRetentionDays,
+    check_kms_key_arn,
     check_tags,
     format_validation_error,
 )
@@ -60,6 +62,9 @@ class Environment(StrEnum):
 
 # Environments where any origin may call the API.
 OPEN_CORS = frozenset({Environment.DEV, Environment.LOCAL})
+# Environments that deploy only pinned image tags: a moving tag would make a deploy irreproducible.
+PINNED_TAGS = frozenset({Environment.STG, Environment.PRD})
+MOVING_TAGS = frozenset({"latest", "main", "master", "stable", "prod", "production"})
 _LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}$")
 
 
@@ -126,6 +131,8 @@ class AppConfig(BaseModel):
     stack. See ``python -m devtools.preflight``."""
     secrets: EnvVarNames = DEFAULT_SECRETS
     """Environment variables read from Secrets Manager (created empty, values set out of band)."""
+    secret_rotation: SecretRotation | None = None
+    """Default: no automatic rotation. Set ``lambda_arn`` (and ``after_days``) to rotate every app secret."""
 
     @model_validator(mode="after")
     def _cpu_memory(self) -> AppConfig:
@@ -176,6 +183,21 @@ class EcrConfig(BaseModel):
     force_delete: bool = False
 
 
+class EncryptionConfig(BaseModel):
+    """Customer-managed encryption. Default: AWS-managed keys everywhere."""
+
+    model_config = FROZEN
+
+    kms_key_arn: str | None = None
+    """A customer KMS key for the image repository, the app's secrets and the API access logs. Its key
+    policy must let CloudWatch Logs (``logs.<region>.amazonaws.com``) use it for the log group."""
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _kms(cls, value: str | None) -> str | None:
+        return check_kms_key_arn("kms_key_arn", value)
+
+
 class EnvConfig(BaseModel):
     """Everything one environment stack needs."""
 
@@ -194,6 +216,7 @@ class EnvConfig(BaseModel):
     cors: CorsConfig
     api: ApiConfig = Field(default_factory=ApiConfig)
     ecr: EcrConfig = Field(default_factory=EcrConfig)
+    encryption: EncryptionConfig = Field(default_factory=EncryptionConfig)
     tags: Mapping[str, str] = Field(default_factory=dict)
     emulator: EmulatorConfig | None = None
     """Only for ``local``: deploy to emulators on this machine instead of AWS."""
@@ -252,6 +275,17 @@ class EnvConfig(BaseModel):
             raise ValueError(
                 "emulator: the [emulator] table is required for the local environment and not allowed "
                 f"elsewhere (environment {self.environment.value!r})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _pinned_image_tag(self) -> EnvConfig:
+        tag = self.app.image_tag
+        if self.environment in PINNED_TAGS and tag.lower() in MOVING_TAGS:
+            raise ValueError(
+                f"app.image_tag: {tag!r} is a moving tag; {self.environment.value} deploys a pinned tag "
+                "such as a git SHA or a version ('0.1.0'); moving tags not allowed: "
+                f"{', '.join(sorted(MOVING_TAGS))}"
             )
         return self
 

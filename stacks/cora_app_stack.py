@@ -16,6 +16,7 @@ from constructs_lib import (
     ModularApiGateway,
     ModularApiGatewayProps,
     apply_backend,
+    apply_policy,
 )
 from stacks.config import EnvConfig
 from stacks.provider import add_aws_provider
@@ -41,6 +42,7 @@ class CoraAppStack(TerraformStack):
             tags={**config.tags, "project": config.project, "environment": env, "managed-by": "cora-infra"},
         )
         apply_backend(self, backend or config.s3_backend)
+        apply_policy(self, environment=env)
 
         self.repository = EcrRepo(
             self,
@@ -50,12 +52,18 @@ class CoraAppStack(TerraformStack):
                 keep_tagged_images=config.ecr.keep_tagged_images,
                 untagged_expiry_days=config.ecr.untagged_expiry_days,
                 force_delete=config.ecr.force_delete,
+                kms_key_arn=config.encryption.kms_key_arn,
             ),
         )
         self.secrets = AppSecrets(
             self,
             "web-secrets",
-            props=AppSecretsProps(prefix=f"{config.project}/{env}", names=config.app.secrets),
+            props=AppSecretsProps(
+                prefix=f"{config.project}/{env}",
+                names=config.app.secrets,
+                kms_key_arn=config.encryption.kms_key_arn,
+                rotation=config.app.secret_rotation,
+            ),
         )
         self.api = ModularApiGateway(
             self,
@@ -66,6 +74,7 @@ class CoraAppStack(TerraformStack):
                 cors=config.cors,
                 throttling=config.api.throttling,
                 log_retention_days=config.api.log_retention_days,
+                log_kms_key_arn=config.encryption.kms_key_arn,
                 authorizers=(config.jwt_authorizer,),
                 routes=config.api.routes,
             ),

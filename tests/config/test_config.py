@@ -202,6 +202,33 @@ BAD_CONFIGS = [
     ),
     ("dev", _set("app.secrets", ["NEXTAUTH_SECRET", "NEXTAUTH_SECRET"]), "app", "NEXTAUTH_SECRET", "unique"),
     ("dev", _set("environment", "prd"), "environment", "prd", "does not match"),
+    ("prd", _set("app.image_tag", "latest"), "app.image_tag", "'latest'", "moving tag"),
+    ("stg", _set("app.image_tag", "main"), "app.image_tag", "'main'", "pinned tag"),
+    ("prd", _set("app.image_tag", ""), "app.image_tag", "''", "1-128 letters"),
+    (
+        "prd",
+        _set("encryption.kms_key_arn", "alias/cora"),
+        "encryption.kms_key_arn",
+        "alias/cora",
+        "arn:aws:kms:<region>:<account>:key/<id>",
+    ),
+    (
+        "prd",
+        _set("app.secret_rotation", {"lambda_arn": "cora-rotate"}),
+        "app.secret_rotation.lambda_arn",
+        "cora-rotate",
+        "arn:aws:lambda:<region>:<account>:function:<name>",
+    ),
+    (
+        "prd",
+        _set(
+            "app.secret_rotation",
+            {"lambda_arn": "arn:aws:lambda:us-east-1:333333333333:function:r", "after_days": 0},
+        ),
+        "app.secret_rotation.after_days",
+        "0",
+        "greater than or equal to 1",
+    ),
 ]
 
 

@@ -11,7 +11,7 @@ import pytest
 from cdktf import TerraformStack
 from pydantic import ValidationError
 
-from constructs_lib import AppSecrets, AppSecretsProps, Secret, SecretProps, _aws
+from constructs_lib import AppSecrets, AppSecretsProps, Secret, SecretProps, SecretRotation, _aws
 from tests.conftest import Synthesized, data_sources, only, resources
 
 KMS_KEY = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -290,3 +290,64 @@ def test_grant_read_of_unknown_name_raises_key_error():
 def test_unknown_prop_is_refused():
     with pytest.raises(ValidationError, match="recovery_days"):
         AppSecretsProps(prefix="cora/dev", names=NAMES, recovery_days=7)
+
+
+# -- rotation hook --------------------------------------------------------------------------------------
+ROTATOR = "arn:aws:lambda:us-east-1:111111111111:function:cora-dev-rotate"
+
+
+def test_rotation_schedules_the_lambda_for_each_secret_and_lets_only_secrets_manager_invoke_it(synth):
+    doc = synth(lambda s: app_secrets(s, rotation=SecretRotation(lambda_arn=ROTATOR, after_days=45)))
+    arns = arn_refs(doc)
+    rotations = resources(doc, "aws_secretsmanager_secret_rotation")
+    assert sorted(r["secret_id"] for r in rotations) == sorted(
+        a.replace(".arn}", ".id}") for a in arns.values()
+    )
+    for rotation in rotations:
+        assert rotation["rotation_lambda_arn"] == ROTATOR
+        assert rotation["rotation_rules"] == {"automatically_after_days": 45}
+        # Secrets are created empty: the first rotation waits for the schedule, not the creation.
+        assert rotation["rotate_immediately"] is False
+    permissions = resources(doc, "aws_lambda_permission")
+    assert sorted(p["source_arn"] for p in permissions) == sorted(arns.values())
+    assert {(p["principal"], p["action"], p["function_name"]) for p in permissions} == {
+        ("secretsmanager.amazonaws.com", "lambda:InvokeFunction", ROTATOR)
+    }
+
+
+def test_rotation_takes_a_schedule_expression_instead_of_days(synth):
+    rotation = SecretRotation(lambda_arn=ROTATOR, after_days=None, schedule_expression="rate(10 days)")
+    doc = synth(lambda s: Secret(s, "one", props=SecretProps(name="cora/dev/X", rotation=rotation)))
+    assert only(resources(doc, "aws_secretsmanager_secret_rotation"))["rotation_rules"] == {
+        "schedule_expression": "rate(10 days)"
+    }
+
+
+def test_no_rotation_by_default(synth):
+    doc = synth(app_secrets)
+    assert resources(doc, "aws_secretsmanager_secret_rotation") == []
+    assert resources(doc, "aws_lambda_permission") == []
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"lambda_arn": "arn:aws:s3:::bucket"}, "Lambda function ARN 'arn:aws:s3:::bucket' is invalid"),
+        ({"lambda_arn": ROTATOR, "after_days": 0}, "greater than or equal to 1"),
+        ({"lambda_arn": ROTATOR, "after_days": 1001}, "less than or equal to 1000"),
+        (
+            {"lambda_arn": ROTATOR, "schedule_expression": "every day"},
+            "'every day' is invalid; use 'rate(N days)'",
+        ),
+        (
+            {"lambda_arn": ROTATOR, "after_days": 30, "schedule_expression": "rate(1 days)"},
+            "exactly one of after_days and schedule_expression",
+        ),
+        ({"lambda_arn": ROTATOR, "after_days": None}, "exactly one of after_days and schedule_expression"),
+        ({"lambda_arn": ROTATOR, "window": "3h"}, "Extra inputs are not permitted"),
+    ],
+)
+def test_invalid_rotation_is_refused(values, fragment):
+    with pytest.raises(ValidationError) as err:
+        SecretRotation(**values)
+    assert fragment in str(err.value)

@@ -55,3 +55,24 @@ def test_invalid_state_bucket_names_are_refused(bucket):
     with pytest.raises(ValidationError, match="bucket") as err:
         StateBucketProps(bucket=bucket)
     assert repr(bucket) in str(err.value)
+
+
+@pytest.mark.parametrize("stack", ["bootstrap", "bootstrap-local"])
+def test_old_state_versions_expire_after_90_days_once_versioning_is_on(synthesized, stack):
+    doc = synthesized[stack]
+    lifecycle = only(resources(doc, "aws_s3_bucket_lifecycle_configuration"))
+    (versioning,) = doc["resource"]["aws_s3_bucket_versioning"]
+    assert lifecycle["depends_on"] == [f"aws_s3_bucket_versioning.{versioning}"]
+    rule = only(lifecycle["rule"])
+    assert rule["status"] == "Enabled"
+    assert rule["filter"] == [{"prefix": ""}]
+    assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 90}]
+    assert rule["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
+    # Current state objects never expire: only superseded versions do.
+    assert "expiration" not in rule
+
+
+@pytest.mark.parametrize("days", [0, 3651])
+def test_noncurrent_version_days_out_of_range_are_refused(days):
+    with pytest.raises(ValidationError, match="noncurrent_version_days"):
+        StateBucketProps(bucket="cora-state", noncurrent_version_days=days)

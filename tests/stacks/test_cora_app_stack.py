@@ -11,7 +11,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from constructs_lib import ConfigError, LocalBackendConfig
 from constructs_lib._validation import is_secret_like
 from stacks import CoraAppStack, load_config
-from tests.conftest import CONFIG_DIR, ENVIRONMENTS, STACKS, data_sources, only, resources
+from tests.conftest import CONFIG_DIR, ENVIRONMENTS, STACKS, only, resources
 
 SECRET_NAMES = {"NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY"}
 PLAIN_ENV = {
@@ -83,26 +83,6 @@ def test_no_secret_value_is_written(synthesized, env):
     text = json.dumps(doc)
     assert "secret_string" not in text
     assert "secret_binary" not in text
-
-
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_instance_role_reads_exactly_its_secrets(synthesized, env):
-    doc = synthesized[env]
-    secrets = doc["resource"]["aws_secretsmanager_secret"]
-    expected = sorted(f"${{aws_secretsmanager_secret.{logical}.arn}}" for logical in secrets)
-    assert len(expected) == 3
-    instance_role = next(
-        logical
-        for logical, role in doc["resource"]["aws_iam_role"].items()
-        if role["name"].endswith("-instance")
-    )
-    policies = [p for p in resources(doc, "aws_iam_role_policy") if instance_role in p["role"]]
-    policy = only(policies)
-    document_id = policy["policy"].removeprefix("${data.aws_iam_policy_document.").removesuffix(".json}")
-    statements = data_sources(doc, "aws_iam_policy_document")[document_id]["statement"]
-    statement = only(statements)
-    assert statement["actions"] == ["secretsmanager:GetSecretValue"]
-    assert sorted(statement["resources"]) == expected
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -1,0 +1,400 @@
+"""Organisation rules (``constructs_lib.policy``): each rule refuses what it should, where it should,
+with one line naming the construct path, the rule and the fix; suppressions need a written reason that
+lands in the synthesized JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import cdktf
+import pytest
+from cdktf import App, TerraformStack
+
+import main
+from constructs_lib import (
+    RULES,
+    AppRunnerService,
+    AppRunnerServiceProps,
+    CoraInfraError,
+    CorsConfig,
+    EcrRepo,
+    EcrRepoProps,
+    ModularApiGateway,
+    ModularApiGatewayProps,
+    PolicyViolationError,
+    TagMutability,
+    _aws,
+    apply_policy,
+    check_app,
+    suppress,
+)
+from constructs_lib.iam import PolicyStatement, grant, service_role
+from constructs_lib.policy import evaluate, find_violations
+from tests.conftest import CONFIG_DIR
+
+Build = Callable[[TerraformStack], object]
+
+
+def make(environment: str, build: Build) -> tuple[App, TerraformStack]:
+    app = cdktf.Testing.app()
+    stack = TerraformStack(app, environment)
+    _aws.AwsProvider(stack, "aws", region="us-east-1")
+    apply_policy(stack, environment=environment)
+    build(stack)
+    return app, stack
+
+
+def violations(environment: str, build: Build) -> list[str]:
+    app, _ = make(environment, build)
+    return [str(v) for v in find_violations(app)]
+
+
+def refused(environment: str, build: Build) -> PolicyViolationError:
+    app, _ = make(environment, build)
+    with pytest.raises(PolicyViolationError) as err:
+        check_app(app)
+    return err.value
+
+
+def api(stack: TerraformStack, origins: tuple[str, ...] = ("*",)) -> ModularApiGateway:
+    return ModularApiGateway(
+        stack, "api", props=ModularApiGatewayProps(name="t-api", cors=CorsConfig(allow_origins=origins))
+    )
+
+
+def mutable_repo(stack: TerraformStack) -> EcrRepo:
+    return EcrRepo(stack, "repo", props=EcrRepoProps(name="t-web", tag_mutability=TagMutability.MUTABLE))
+
+
+def short_logs(stack: TerraformStack) -> None:
+    _aws.CloudwatchLogGroup(stack, "logs", name="t-logs", retention_in_days=14)
+
+
+def role(stack: TerraformStack) -> _aws.IamRole:
+    return service_role(
+        stack, "role", name="t-role", service_principal="lambda.amazonaws.com", description="t", tags={}
+    )
+
+
+def granting(*statements: PolicyStatement) -> Build:
+    def build(stack: TerraformStack) -> None:
+        grant(stack, "test", role(stack), policy_name="t-policy", statements=statements)
+
+    return build
+
+
+# -- each rule ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("env", ["stg", "prd"])
+def test_wildcard_cors_is_refused_in_stg_and_prd(env):
+    error = refused(env, api)
+    assert str(error).splitlines()[1:] == [
+        f"  {env}/api/api: cors-no-wildcard: CORS allow_origins is '*'; {env} admits only explicit https "
+        "origins. Fix: list the app's https origins in CorsConfig.allow_origins "
+        "(cors.allow_origins in config)"
+    ]
+    assert error.violations[0].rule == "cors-no-wildcard"
+
+
+@pytest.mark.parametrize("env", ["dev", "local"])
+def test_wildcard_cors_is_allowed_in_dev_and_local(env):
+    assert violations(env, api) == []
+
+
+def test_mutable_ecr_tags_are_refused_in_prd_only():
+    (line,) = violations("prd", mutable_repo)
+    assert line.startswith("prd/repo/repository: ecr-immutable-tags: image_tag_mutability is 'MUTABLE'")
+    assert "Fix: set EcrRepoProps.tag_mutability to TagMutability.IMMUTABLE" in line
+    assert violations("stg", mutable_repo) == []
+    assert violations("dev", mutable_repo) == []
+
+
+def test_raw_repository_without_mutability_uses_the_provider_default_and_is_refused_in_prd():
+    (line,) = violations("prd", lambda s: _aws.EcrRepository(s, "raw", name="raw"))
+    assert "prd/raw: ecr-immutable-tags: image_tag_mutability is 'MUTABLE'" in line
+
+
+def test_prd_log_retention_below_30_days_is_refused():
+    (line,) = violations("prd", short_logs)
+    assert line.startswith(
+        "prd/logs: log-retention: retention_in_days is 14; prd keeps logs at least 30 days"
+    )
+    assert violations("dev", short_logs) == []
+
+
+@pytest.mark.parametrize("days", [30, 365, None])
+def test_prd_log_retention_of_30_days_or_more_or_never_expiring_passes(days):
+    assert (
+        violations("prd", lambda s: _aws.CloudwatchLogGroup(s, "logs", name="l", retention_in_days=days))
+        == []
+    )
+
+
+def test_api_retention_comes_through_the_construct():
+    def build(stack: TerraformStack) -> None:
+        ModularApiGateway(
+            stack,
+            "api",
+            props=ModularApiGatewayProps(
+                name="t-api", cors=CorsConfig(allow_origins=("https://a.example.com",)), log_retention_days=7
+            ),
+        )
+
+    (line,) = violations("prd", build)
+    assert line.startswith("prd/api/access-logs: log-retention: retention_in_days is 7")
+
+
+@pytest.mark.parametrize("env", ["dev", "prd"])
+def test_stage_without_access_logs_or_throttling_is_refused_everywhere(env):
+    def build(stack: TerraformStack) -> None:
+        _aws.Apigatewayv2Stage(stack, "stage", api_id="abc", name="$default")
+
+    lines = violations(env, build)
+    assert lines == [
+        f"{env}/stage: api-access-logs: the API stage writes no access logs (access_log_settings with "
+        "destination_arn and format). Fix: set access_log_settings on the stage "
+        "(ModularApiGateway always does)",
+        f"{env}/stage: api-throttling: the API stage sets no throttling_burst_limit or throttling_rate_limit "
+        "(default_route_settings). Fix: set throttling_burst_limit and throttling_rate_limit in "
+        "default_route_settings (ModularApiGatewayProps.throttling)",
+    ]
+
+
+def test_stage_with_half_the_throttling_names_the_missing_limit():
+    def build(stack: TerraformStack) -> None:
+        _aws.Apigatewayv2Stage(
+            stack,
+            "stage",
+            api_id="abc",
+            name="$default",
+            access_log_settings=_aws.Apigatewayv2StageAccessLogSettings(destination_arn="arn:x", format="{}"),
+            default_route_settings=_aws.Apigatewayv2StageDefaultRouteSettings(throttling_burst_limit=10),
+        )
+
+    (line,) = violations("dev", build)
+    assert "api-throttling: the API stage sets no throttling_rate_limit (default_route_settings)" in line
+
+
+def test_secret_looking_plain_env_var_is_refused_even_when_it_bypasses_the_props(tmp_path):
+    def build(stack: TerraformStack) -> None:
+        repo = EcrRepo(stack, "repo", props=EcrRepoProps(name="t-web"))
+        service = AppRunnerService(
+            stack,
+            "web",
+            props=AppRunnerServiceProps(
+                service_name="t-web", repository=repo, image_tag="1", environment={"NODE_ENV": "production"}
+            ),
+        )
+        # The props refuse such a name; an escape hatch does not get past the policy either.
+        service.service.add_override(
+            "source_configuration.image_repository.image_configuration.runtime_environment_variables.DB_PASSWORD",
+            "hunter2",
+        )
+
+    (line,) = violations("dev", build)
+    assert line.startswith(
+        "dev/web/service: no-secret-env: plain environment variable 'DB_PASSWORD' looks like a secret"
+    )
+    assert "Fix: pass the value through AppRunnerServiceProps.secrets" in line
+
+
+# -- IAM ------------------------------------------------------------------------------------------------
+def test_star_action_and_star_resource_are_refused():
+    lines = violations("dev", granting(PolicyStatement(sid="Admin", actions=("*",), resources=("*",))))
+    assert [line.split(": ")[1] for line in lines] == ["iam-no-wildcard-action", "iam-no-wildcard-resource"]
+    assert "statement 'Admin' allows the wildcard action *" in lines[0]
+    assert "statement 'Admin' allows * on resource '*'" in lines[1]
+
+
+def test_service_wide_wildcard_action_is_refused_even_on_a_named_resource():
+    (line,) = violations(
+        "dev", granting(PolicyStatement(actions=("s3:*",), resources=("arn:aws:s3:::bucket/*",)))
+    )
+    assert "iam-no-wildcard-action: a statement allows the wildcard action s3:*" in line
+
+
+def test_star_resource_is_refused_unless_aws_requires_it():
+    (line,) = violations(
+        "dev", granting(PolicyStatement(sid="Read", actions=("s3:GetObject",), resources=("*",)))
+    )
+    assert "iam-no-wildcard-resource: statement 'Read' allows s3:GetObject on resource '*'" in line
+    assert "'*' is only accepted for actions that AWS requires it for (ecr:GetAuthorizationToken)" in line
+
+
+def test_registry_login_on_star_is_the_accepted_exception_but_not_when_mixed():
+    ok = granting(PolicyStatement(actions=("ecr:GetAuthorizationToken",), resources=("*",)))
+    assert violations("prd", ok) == []
+    mixed = granting(
+        PolicyStatement(actions=("ecr:GetAuthorizationToken", "ecr:BatchGetImage"), resources=("*",))
+    )
+    (line,) = violations("prd", mixed)
+    assert "allows ecr:BatchGetImage on resource '*'" in line
+
+
+def test_not_action_and_not_resource_in_allow_statements_are_refused():
+    def build(stack: TerraformStack) -> None:
+        _aws.DataAwsIamPolicyDocument(
+            stack,
+            "doc",
+            statement=[
+                _aws.DataAwsIamPolicyDocumentStatement(
+                    effect="Allow", not_actions=["iam:*"], not_resources=["arn:aws:s3:::x"]
+                )
+            ],
+        )
+
+    lines = violations("dev", build)
+    assert any("allows everything except iam:*" in line for line in lines)
+    assert any("applies to every resource except arn:aws:s3:::x" in line for line in lines)
+
+
+def test_deny_statements_may_use_wildcards():
+    def build(stack: TerraformStack) -> None:
+        _aws.DataAwsIamPolicyDocument(
+            stack,
+            "doc",
+            statement=[
+                _aws.DataAwsIamPolicyDocumentStatement(effect="Deny", actions=["s3:*"], resources=["*"])
+            ],
+        )
+
+    assert violations("prd", build) == []
+
+
+def test_literal_json_policies_are_read_too():
+    def build(stack: TerraformStack) -> None:
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        _aws.IamRolePolicy(stack, "inline", role="r", name="inline", policy=json.dumps(policy))
+
+    lines = violations("dev", build)
+    assert [line.split(": ")[:2] for line in lines] == [
+        ["dev/inline", "iam-no-wildcard-action"],
+        ["dev/inline", "iam-no-wildcard-resource"],
+    ]
+
+
+# -- suppressions ---------------------------------------------------------------------------------------
+def test_a_suppression_with_a_reason_excuses_the_construct_and_lands_in_the_json(tmp_path):
+    def build(stack: TerraformStack) -> None:
+        suppress(
+            api(stack), "cors-no-wildcard", reason="Public read-only catalogue API, called from any site"
+        )
+
+    app = App(outdir=str(tmp_path))
+    stack = TerraformStack(app, "prd")
+    _aws.AwsProvider(stack, "aws", region="us-east-1")
+    apply_policy(stack, environment="prd")
+    build(stack)
+    check_app(app)  # no violation left
+    app.synth()
+    doc = json.loads((tmp_path / "stacks" / "prd" / "cdk.tf.json").read_text())
+    (resource,) = doc["resource"]["aws_apigatewayv2_api"].values()
+    assert resource["//"]["cora-infra"]["suppressed"] == [
+        {
+            "rule": "cors-no-wildcard",
+            "reason": "Public read-only catalogue API, called from any site",
+            "declared_at": "prd/api",
+        }
+    ]
+    assert resource["//"]["metadata"]["path"] == "prd/api/api"
+
+
+def test_a_suppression_covers_only_its_rule_and_its_subtree():
+    def build(stack: TerraformStack) -> None:
+        suppress(mutable_repo(stack), "log-retention", reason="This repository writes no logs at all")
+        short_logs(stack)
+
+    lines = violations("prd", build)
+    assert [line.split(": ")[:2] for line in lines] == [
+        ["prd/repo/repository", "ecr-immutable-tags"],
+        ["prd/logs", "log-retention"],
+    ]
+
+
+def test_a_suppression_on_the_stack_covers_every_resource_in_it():
+    def build(stack: TerraformStack) -> None:
+        suppress(stack, "ecr-immutable-tags", reason="Scratch registry for a migration, deleted next week")
+        mutable_repo(stack)
+
+    assert violations("prd", build) == []
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "because", "n/a      x"])
+def test_a_suppression_needs_a_written_reason(reason):
+    stack = TerraformStack(cdktf.Testing.app(), "prd")
+    with pytest.raises(CoraInfraError) as err:
+        suppress(stack, "ecr-immutable-tags", reason=reason)
+    assert f"reason {reason!r} for rule 'ecr-immutable-tags' is too short" in str(err.value)
+    assert "at least 10 characters" in str(err.value)
+
+
+def test_a_suppression_of_an_unknown_rule_lists_the_known_ones():
+    stack = TerraformStack(cdktf.Testing.app(), "prd")
+    with pytest.raises(CoraInfraError) as err:
+        suppress(stack, "cors-wildcard", reason="a perfectly good reason")
+    assert "rule 'cors-wildcard' is unknown; known rules: " + ", ".join(r.id for r in RULES) in str(err.value)
+
+
+def test_policy_is_applied_once_per_stack():
+    stack = TerraformStack(cdktf.Testing.app(), "prd")
+    apply_policy(stack, environment="prd")
+    with pytest.raises(CoraInfraError, match="already has the organisation policy"):
+        apply_policy(stack, environment="prd")
+
+
+# -- enforcement --------------------------------------------------------------------------------------
+def test_all_violations_of_all_stacks_are_reported_together():
+    app = cdktf.Testing.app()
+    for env in ("stg", "prd"):
+        stack = TerraformStack(app, env)
+        _aws.AwsProvider(stack, "aws", region="us-east-1")
+        apply_policy(stack, environment=env)
+        api(stack)
+        short_logs(stack)
+    with pytest.raises(PolicyViolationError) as err:
+        check_app(app)
+    message = str(err.value)
+    assert message.splitlines()[0] == "3 policy violations:"
+    assert [v.path for v in err.value.violations] == ["stg/api/api", "prd/api/api", "prd/logs"]
+
+
+def test_cdktf_synth_alone_refuses_the_stack_through_the_aspect(tmp_path):
+    app = App(outdir=str(tmp_path))
+    stack = TerraformStack(app, "prd")
+    _aws.AwsProvider(stack, "aws", region="us-east-1")
+    apply_policy(stack, environment="prd")
+    mutable_repo(stack)
+    with pytest.raises(Exception, match=r"\[prd/repo/repository\] ecr-immutable-tags"):
+        app.synth()
+    assert not (tmp_path / "stacks" / "prd" / "cdk.tf.json").exists()
+
+
+def test_the_sample_project_has_no_violations(synthesized):
+    for stack, doc in synthesized.items():
+        environment = stack if not stack.startswith("bootstrap") else "shared"
+        assert evaluate(doc, environment) == [], stack
+
+
+def test_main_exits_2_listing_policy_violations_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    # prd's config accepts any CloudWatch period; the organisation rule wants 30 days or more.
+    config = tmp_path / "config"
+    config.mkdir()
+    text = (CONFIG_DIR / "prd.toml").read_text()
+    assert "log_retention_days = 365" in text
+    (config / "prd.toml").write_text(text.replace("log_retention_days = 365", "log_retention_days = 14"))
+    out = tmp_path / "out"
+    monkeypatch.setenv("CORA_CONFIG_DIR", str(config))
+    monkeypatch.setenv("CORA_ENVIRONMENTS", "prd")
+    monkeypatch.setenv("CDKTF_OUTDIR", str(out))
+    monkeypatch.delenv("CORA_IMAGE_TAG", raising=False)
+
+    assert main.main() == 2
+
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "error: 1 policy violation:",
+        "  prd/api/access-logs: log-retention: retention_in_days is 14; prd keeps logs at least 30 days. "
+        "Fix: set retention_in_days to 30 or more "
+        "(allowed periods from 30: 30, 60, 90, 120, 150, 180, 365, ...)",
+    ]
+    assert not out.exists() or not list(out.rglob("cdk.tf.json"))
