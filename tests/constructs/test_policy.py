@@ -369,6 +369,17 @@ def test_cdktf_synth_alone_refuses_the_stack_through_the_aspect(tmp_path):
     assert not (tmp_path / "stacks" / "prd" / "cdk.tf.json").exists()
 
 
+def test_constructs_added_after_check_app_are_still_checked_at_synth(tmp_path):
+    app = App(outdir=str(tmp_path))
+    stack = TerraformStack(app, "prd")
+    _aws.AwsProvider(stack, "aws", region="us-east-1")
+    apply_policy(stack, environment="prd")
+    check_app(app)
+    mutable_repo(stack)
+    with pytest.raises(Exception, match=r"\[prd/repo/repository\] ecr-immutable-tags"):
+        app.synth()
+
+
 def test_the_sample_project_has_no_violations(synthesized):
     for stack, doc in synthesized.items():
         environment = stack if not stack.startswith("bootstrap") else "shared"

@@ -1,0 +1,473 @@
+"""The checkov gate's configuration and helpers (scripts/scan.py); checkov itself runs in `make scan`."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from scripts import scan
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG_TEXT = (ROOT / ".checkov.yaml").read_text(encoding="utf-8")
+SKIPS = scan.parse_skips(CONFIG_TEXT)
+STACKS = scan.EXPECTED_STACKS
+# Where the scan tree may live: graph checks see absolute paths, and checkov does not anchor the regex.
+SCAN_ROOTS = (
+    "",  # resource checks: the path relative to the scan tree
+    "/work/main/cdktf.out.scan/checkov",
+    "/home/dev/local/stg/prd/bootstrap/cora-infra/cdktf.out.scan/checkov",
+)
+
+# What each skip is for: the stacks whose results it may suppress, and nothing more.
+INTENDED = {
+    "CKV_AWS_136": {"dev", "local"},  # customer KMS key: ECR
+    "CKV_AWS_149": {"dev", "local"},  # customer KMS key: secrets
+    "CKV_AWS_158": {"dev", "local"},  # customer KMS key: log group
+    "CKV2_AWS_57": {"dev", "local"},  # secret rotation
+    "CKV_AWS_338": {"dev", "stg", "local"},  # log retention >= 1 year
+    "CKV_AWS_309": {"dev", "stg", "prd", "local"},  # the deliberately public GET /v1/status route
+    "CKV2_AWS_62": {"bootstrap", "bootstrap-local"},
+    "CKV_AWS_144": {"bootstrap", "bootstrap-local"},
+    "CKV_AWS_145": {"bootstrap", "bootstrap-local"},
+    "CKV_AWS_18": {"bootstrap", "bootstrap-local"},
+}
+# prd must satisfy these itself (customer key, rotation, a year of logs); stg all but retention.
+PRD_MUST_PASS = ("CKV_AWS_136", "CKV_AWS_149", "CKV_AWS_158", "CKV2_AWS_57", "CKV_AWS_338")
+STG_MUST_PASS = ("CKV_AWS_136", "CKV_AWS_149", "CKV_AWS_158", "CKV2_AWS_57")
+
+
+def _stack_paths(stack: str) -> list[str]:
+    return [f"{root}/stacks/{stack}/cdk.tf.json" for root in SCAN_ROOTS]
+
+
+def _covered(check_id: str) -> set[str]:
+    """The stacks where any skip entry suppresses ``check_id`` (for any location of the scan tree)."""
+    return {
+        stack
+        for stack in STACKS
+        for path in _stack_paths(stack)
+        if any(skip.matches(check_id, [path]) for skip in SKIPS)
+    }
+
+
+# --- .checkov.yaml ----------------------------------------------------------------------------------
+
+
+def test_config_has_skips_and_no_problems():
+    assert SKIPS, "the skip-check list of .checkov.yaml is empty or unreadable"
+    assert scan.validate_skips(SKIPS) == []
+
+
+@pytest.mark.parametrize("skip", SKIPS, ids=lambda s: s.value)
+def test_every_skip_has_a_reason(skip):
+    assert len(skip.reason) >= 20, f"line {skip.line}: give a specific reason beside the entry"
+
+
+@pytest.mark.parametrize("skip", SKIPS, ids=lambda s: s.value)
+def test_every_skip_names_a_checkov_check_id(skip):
+    assert scan.CHECK_ID.match(skip.check_id)
+    assert skip.check_id in INTENDED, f"{skip.check_id}: new skip? add it to INTENDED with its scope"
+
+
+def test_line_parser_agrees_with_yaml():
+    yaml = pytest.importorskip("yaml")
+    assert yaml.safe_load(CONFIG_TEXT)["skip-check"] == [skip.value for skip in SKIPS]
+    assert scan.yaml_skip_values(CONFIG_TEXT) == [skip.value for skip in SKIPS]
+
+
+def test_config_stays_offline():
+    yaml = pytest.importorskip("yaml")
+    assert yaml.safe_load(CONFIG_TEXT)["skip-download"] is True
+
+
+@pytest.mark.parametrize("skip", SKIPS, ids=lambda s: s.value)
+def test_terraform_skips_are_scoped_to_stacks(skip):
+    assert skip.pattern is not None, f"{skip.value} skips the check everywhere; scope it to stacks"
+    assert skip.pattern.endswith(r"/cdk\.tf\.json$"), "end the regex in the stack folder and file name"
+
+
+@pytest.mark.parametrize("check_id", sorted(INTENDED))
+def test_skips_cover_exactly_the_intended_stacks(check_id):
+    assert _covered(check_id) == INTENDED[check_id]
+
+
+@pytest.mark.parametrize("check_id", PRD_MUST_PASS)
+def test_no_skip_covers_prd_for_checks_prd_must_pass(check_id):
+    assert "prd" not in _covered(check_id)
+
+
+@pytest.mark.parametrize("check_id", STG_MUST_PASS)
+def test_no_skip_covers_stg_for_customer_keys_and_rotation(check_id):
+    assert "stg" not in _covered(check_id)
+
+
+def test_scope_does_not_depend_on_where_the_scan_tree_lives():
+    for skip in SKIPS:
+        for stack in STACKS:
+            verdicts = {skip.matches(skip.check_id, [path]) for path in _stack_paths(stack)}
+            assert len(verdicts) == 1, f"{skip.value} on {stack}: depends on the folder"
+
+
+def test_skip_applies_to_dockerfile_and_workflows_never():
+    for skip in SKIPS:
+        assert not skip.matches(skip.check_id, ["/Dockerfile", "/.github/workflows/ci.yml"])
+
+
+# --- parsing and validating skip entries ------------------------------------------------------------
+
+
+def test_parse_skips_reads_values_reasons_and_lines():
+    text = (
+        "skip-download: true\n"
+        "skip-check:\n"
+        "  # a group comment\n"
+        "  - CKV_AWS_1:/stacks/(dev|local)/cdk\\.tf\\.json$  # reason one\n"
+        "\n"
+        "  - 'CKV_AWS_2:a#b'   # reason two\n"
+        "  - CKV_AWS_3\n"
+        "framework: terraform_json\n"
+        "  - not: part of the list\n"
+    )
+    skips = scan.parse_skips(text)
+    assert [(s.value, s.reason, s.line) for s in skips] == [
+        ("CKV_AWS_1:/stacks/(dev|local)/cdk\\.tf\\.json$", "reason one", 4),
+        ("CKV_AWS_2:a#b", "reason two", 6),
+        ("CKV_AWS_3", "", 7),
+    ]
+    assert skips[0].check_id == "CKV_AWS_1"
+    assert skips[0].pattern == "/stacks/(dev|local)/cdk\\.tf\\.json$"
+    assert skips[2].pattern is None
+
+
+def test_a_hash_without_space_belongs_to_the_value():
+    (skip,) = scan.parse_skips("skip-check:\n  - CKV_AWS_1:x#y  # why\n")
+    assert (skip.value, skip.reason) == ("CKV_AWS_1:x#y", "why")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "skip-check: [CKV_AWS_1, CKV_AWS_2]\n",
+        'skip-check:\n  - "CKV_AWS_1:a\\.b"  # double quotes process escapes\n',
+        "skip-check:\n  CKV_AWS_1  # not a list item\n",
+        "skip-check:\n  - 'CKV_AWS_1  # unterminated\n",
+    ],
+)
+def test_parse_skips_refuses_forms_without_a_reason_slot(text):
+    with pytest.raises(scan.ScanConfigError):
+        scan.parse_skips(text)
+
+
+def test_no_skip_check_key_means_no_skips():
+    assert scan.parse_skips("skip-download: true\n") == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("- CKV_AWS_1:/dev/", "no reason"),
+        ("- CKV_AWS_1:/dev/  #   ", "no reason"),
+        ("- CKV-AWS-1  # why", "not a checkov check id"),
+        ("- CKV_AWS_1:/(dev,local)/  # why", "splits skip-check at ','"),
+        ("- CKV_AWS_1:/dev/:x  # why", "contain no ':'"),
+        ("- CKV_AWS_1:  # why", "non-empty"),
+        ("- CKV_AWS_1:/(dev/  # why", "invalid regex"),
+    ],
+)
+def test_validate_skips_names_the_problem(entry, problem):
+    problems = scan.validate_skips(scan.parse_skips(f"skip-check:\n  {entry}\n"))
+    assert any(problem in p for p in problems), problems
+
+
+def test_validate_skips_refuses_duplicates():
+    skips = scan.parse_skips("skip-check:\n  - CKV_AWS_1  # a\n  - CKV_AWS_1  # b\n")
+    assert any("listed twice" in p for p in scan.validate_skips(skips))
+
+
+def test_config_without_skips_keeps_the_other_settings():
+    stripped = scan.config_without_skips(CONFIG_TEXT)
+    assert scan.parse_skips(stripped) == []
+    assert "skip-download: true" in stripped
+    assert "CKV_" not in re.sub(r"#.*", "", stripped)
+
+
+# --- the scan copy ----------------------------------------------------------------------------------
+
+
+def _stack_doc():
+    return {
+        "//": {"metadata": {"stackName": "dev", "version": "0.20.12"}},
+        "terraform": {
+            "required_providers": {"aws": {"source": "aws", "version": "~> 5.99"}},
+            "backend": {"s3": {"bucket": "b", "key": "k", "use_lockfile": True}},
+            "required_version": ">= 1.10",
+        },
+        "provider": {"aws": [{"region": "us-east-1"}]},
+        "resource": {"aws_ecr_repository": {"repo": {"name": "cora-dev-web", "required_version": "kept"}}},
+        "output": {"required_version": {"value": "kept too"}},
+    }
+
+
+def test_scan_copy_drops_only_terraform_required_version(tmp_path):
+    source = tmp_path / "synth" / "cdk.tf.json"
+    source.parent.mkdir()
+    source.write_text(json.dumps(_stack_doc(), indent=2), encoding="utf-8")
+    before = source.read_bytes()
+    mtime = source.stat().st_mtime_ns
+
+    target = tmp_path / "scan" / "stacks" / "dev" / "cdk.tf.json"
+    scan.write_scan_copy(source, target)
+
+    expected = _stack_doc()
+    del expected["terraform"]["required_version"]
+    copy = json.loads(target.read_text(encoding="utf-8"))
+    assert copy == expected
+    assert list(copy) == list(expected)  # order kept
+    assert list(copy["terraform"]) == ["required_providers", "backend"]
+    assert source.read_bytes() == before  # the real output is untouched
+    assert source.stat().st_mtime_ns == mtime
+
+
+def test_scan_copy_of_a_document_without_required_version_is_equal(tmp_path):
+    doc = _stack_doc()
+    del doc["terraform"]["required_version"]
+    source = tmp_path / "cdk.tf.json"
+    source.write_text(json.dumps(doc), encoding="utf-8")
+    scan.write_scan_copy(source, tmp_path / "copy" / "cdk.tf.json")
+    assert json.loads((tmp_path / "copy" / "cdk.tf.json").read_text(encoding="utf-8")) == doc
+
+
+def test_scan_dir_refuses_a_foreign_folder(tmp_path):
+    (tmp_path / "keep.txt").write_text("not ours", encoding="utf-8")
+    with pytest.raises(SystemExit, match="not a scan folder"):
+        scan.prepare_dir(tmp_path)
+    assert (tmp_path / "keep.txt").exists()
+
+
+def test_scan_dir_is_emptied_when_it_is_ours(tmp_path):
+    scan.prepare_dir(tmp_path / "s")
+    (tmp_path / "s" / "old").write_text("x", encoding="utf-8")
+    scan.prepare_dir(tmp_path / "s")
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [scan.MARKER]
+
+
+# --- reading checkov's output -----------------------------------------------------------------------
+
+
+def _report(check_type, passed=(), failed=(), parsing_errors=()):
+    def record(check_id, path, resource):
+        return {
+            "check_id": check_id,
+            "check_name": f"name of {check_id}",
+            "file_path": path,
+            "file_abs_path": f"/abs/checkov{path}",
+            "resource": resource,
+        }
+
+    return {
+        "check_type": check_type,
+        "results": {
+            "passed_checks": [record(*r) for r in passed],
+            "failed_checks": [record(*r) for r in failed],
+            "skipped_checks": [],
+            "parsing_errors": list(parsing_errors),
+        },
+        "summary": {"checkov_version": "3.3.30", "parsing_errors": len(parsing_errors)},
+    }
+
+
+DEV = "/stacks/dev/cdk.tf.json"
+PRD = "/stacks/prd/cdk.tf.json"
+
+
+def test_parse_checkov_reads_every_report():
+    out = json.dumps(
+        [
+            _report("terraform_json", passed=[("CKV_AWS_1", DEV, "a.b")], failed=[("CKV_AWS_2", PRD, "c.d")]),
+            _report("dockerfile", passed=[("CKV_DOCKER_2", "/Dockerfile", "/Dockerfile.")]),
+        ]
+    )
+    run = scan.parse_checkov(1, out, "")
+    assert run.errors == []
+    assert [(r.framework, r.check_id, r.target) for r in run.passed] == [
+        ("terraform_json", "CKV_AWS_1", "stacks/dev"),
+        ("dockerfile", "CKV_DOCKER_2", "Dockerfile"),
+    ]
+    assert [r.check_id for r in run.failed] == ["CKV_AWS_2"]
+    assert run.version == "3.3.30"
+
+
+def test_parsing_errors_make_the_run_untrustworthy():
+    # What checkov 3.3.30 prints, exit code 0, for a cdk.tf.json with terraform.required_version.
+    out = json.dumps(_report("terraform_json", parsing_errors=["/abs/checkov/stacks/dev/cdk.tf.json"]))
+    assert scan.parse_checkov(0, out, "").errors == [
+        "terraform_json: checkov could not parse /abs/checkov/stacks/dev/cdk.tf.json"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("returncode", "stdout", "stderr", "error"),
+    [
+        (2, json.dumps(_report("dockerfile")), "", "exited 2"),
+        (0, json.dumps(_report("dockerfile")), "Traceback (most recent call last):\n", "traceback"),
+        (0, "not json", "", "no single JSON document"),
+    ],
+)
+def test_crashes_make_the_run_untrustworthy(returncode, stdout, stderr, error):
+    assert any(error in e for e in scan.parse_checkov(returncode, stdout, stderr).errors)
+
+
+def _summary(gate_reports, audit_reports, config, targets=("stacks/dev", "stacks/prd")):
+    gate = scan.parse_checkov(0, json.dumps(gate_reports), "")
+    audit = scan.parse_checkov(0, json.dumps(audit_reports), "")
+    return scan.summarize(gate, audit, scan.parse_skips(config), list(targets), scan.Hadolint(findings=[]))
+
+
+SKIP_DEV = "skip-check:\n  - CKV_AWS_9:/stacks/dev/cdk\\.tf\\.json$  # dev only\n"
+
+
+def test_summary_counts_what_each_skip_suppresses():
+    gate = [_report("terraform_json", passed=[("CKV_AWS_1", DEV, "x.a"), ("CKV_AWS_9", PRD, "x.a")])]
+    audit = [
+        _report(
+            "terraform_json",
+            passed=[("CKV_AWS_1", DEV, "x.a"), ("CKV_AWS_9", PRD, "x.a")],
+            failed=[("CKV_AWS_9", DEV, "x.a")],
+        )
+    ]
+    summary = _summary(gate, audit, SKIP_DEV)
+    assert summary.errors == []
+    assert summary.exit_code == 0
+    assert dict(summary.targets["stacks/dev"]) == {"passed": 1, "skipped": 1}
+    assert dict(summary.targets["stacks/prd"]) == {"passed": 1}
+    (use,) = summary.skips
+    assert [r.target for r in use.failed] == ["stacks/dev"]
+    assert "dev only" in scan.render(summary, {"checkov": 1.0})
+
+
+def test_summary_fails_on_a_failed_check():
+    gate = [_report("terraform_json", passed=[("CKV_AWS_1", DEV, "x.a")], failed=[("CKV_AWS_9", PRD, "x.a")])]
+    audit = [
+        _report(
+            "terraform_json",
+            passed=[("CKV_AWS_1", DEV, "x.a")],
+            failed=[("CKV_AWS_9", PRD, "x.a"), ("CKV_AWS_9", DEV, "x.a")],
+        )
+    ]
+    summary = _summary(gate, audit, SKIP_DEV)
+    assert summary.errors == []
+    assert summary.exit_code == 1
+    assert "FAILED checks (1)" in scan.render(summary, {})
+
+
+def test_summary_refuses_a_skip_that_matches_nothing():
+    reports = [_report("terraform_json", passed=[("CKV_AWS_1", DEV, "x.a"), ("CKV_AWS_1", PRD, "x.a")])]
+    summary = _summary(reports, reports, SKIP_DEV)
+    assert summary.exit_code == 2
+    assert any("matches no result" in e for e in summary.errors)
+
+
+def test_summary_names_every_dead_skip():
+    reports = [_report("terraform_json", passed=[("CKV_AWS_1", DEV, "x.a"), ("CKV_AWS_1", PRD, "x.a")])]
+    config = SKIP_DEV + "  - CKV_AWS_8:/stacks/prd/cdk\\.tf\\.json$  # prd too\n"
+    summary = _summary(reports, reports, config)
+    assert [e.split(": ")[1] for e in summary.errors] == [
+        "CKV_AWS_9:/stacks/dev/cdk\\.tf\\.json$ matches no result",
+        "CKV_AWS_8:/stacks/prd/cdk\\.tf\\.json$ matches no result",
+    ]
+
+
+def test_summary_warns_about_a_skip_that_suppresses_only_passes():
+    gate = [_report("terraform_json", passed=[("CKV_AWS_1", DEV, "x.a")])]
+    audit = [_report("terraform_json", passed=[("CKV_AWS_1", DEV, "x.a"), ("CKV_AWS_9", DEV, "x.a")])]
+    summary = _summary(gate, audit, SKIP_DEV, targets=("stacks/dev",))
+    assert summary.exit_code == 0
+    assert any("suppresses no failure" in w for w in summary.warnings)
+
+
+def test_summary_refuses_when_checkov_skipped_something_else():
+    # checkov dropped a prd result that no entry matches: this script's reading of the skips is wrong.
+    gate = [_report("terraform_json", passed=[("CKV_AWS_1", DEV, "x.a")])]
+    audit = [
+        _report(
+            "terraform_json",
+            passed=[("CKV_AWS_1", DEV, "x.a"), ("CKV_AWS_9", PRD, "x.a")],
+            failed=[("CKV_AWS_9", DEV, "x.a")],
+        )
+    ]
+    summary = _summary(gate, audit, SKIP_DEV)
+    assert summary.exit_code == 2
+    assert any("differ from what the skip entries match" in e for e in summary.errors)
+
+
+def test_summary_refuses_a_target_without_results():
+    reports = [
+        _report("terraform_json", passed=[("CKV_AWS_1", DEV, "x.a")], failed=[("CKV_AWS_9", DEV, "x.a")])
+    ]
+    gate = [_report("terraform_json", passed=[("CKV_AWS_1", DEV, "x.a")])]
+    summary = _summary(gate, reports, SKIP_DEV)
+    assert any("stacks/prd: checkov produced no result" in e for e in summary.errors)
+
+
+# --- wiring -----------------------------------------------------------------------------------------
+
+
+def test_make_test_runs_the_scan():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    test_rule = re.search(r"^test:(.*)$", makefile, re.MULTILINE)
+    assert test_rule is not None
+    assert "scan" in test_rule[1].split()
+    assert re.search(r"^scan:.*\$\(STAMP\)/scan", makefile, re.MULTILINE)
+    assert "-c constraints-scan.txt" in makefile
+
+
+def test_scanner_versions_are_pinned():
+    pins = (ROOT / "constraints-scan.txt").read_text(encoding="utf-8").splitlines()
+    assert "checkov==3.3.30" in pins
+    assert all("==" in line for line in pins if line and not line.startswith("#"))
+
+
+def test_scratch_folders_are_ignored():
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert ".venv-scan/" in ignored
+    assert "cdktf.out.scan/" in ignored
+
+
+# --- Dockerfile: what checkov's dockerfile checks do not look at ------------------------------------
+
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+INSTRUCTIONS = [
+    line.strip()
+    for line in re.sub(r"\\\n", " ", DOCKERFILE).splitlines()
+    if line.strip() and not line.startswith("#")
+]
+
+
+def test_base_images_are_an_exact_node_22_alpine_release():
+    images = [line.split()[1] for line in INSTRUCTIONS if line.startswith("FROM ")]
+    external = [image for image in images if ":" in image]
+    assert external, images
+    for image in external:
+        assert re.fullmatch(r"node:22\.\d+\.\d+-alpine(3\.\d+)?(@sha256:[0-9a-f]{64})?", image), image
+
+
+def test_runs_as_non_root_with_a_health_check_on_the_app_runner_path():
+    users = [line.split()[1] for line in INSTRUCTIONS if line.startswith("USER ")]
+    assert users
+    assert users[-1].split(":")[0] not in {"root", "0"}
+    (healthcheck,) = [line for line in INSTRUCTIONS if line.startswith("HEALTHCHECK ")]
+    assert "/api/health" in healthcheck
+    assert ":3000" in healthcheck
+
+
+def test_build_settings():
+    env_lines = [line for line in INSTRUCTIONS if line.startswith("ENV ")]
+    assert all("=" in line.split()[1] for line in env_lines), "use ENV key=value"
+    assert "NEXT_TELEMETRY_DISABLED=1" in DOCKERFILE
+    assert "--frozen-lockfile" in DOCKERFILE
+    assert re.search(r"^ARG PNPM_VERSION=\d+\.\d+\.\d+$", DOCKERFILE, re.MULTILINE)
+    assert "ARG NEXT_PUBLIC_API_URL" in DOCKERFILE
+    assert "latest" not in "\n".join(INSTRUCTIONS)
