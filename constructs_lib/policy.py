@@ -110,19 +110,12 @@ class Rule:
 
 def _blocks(value: object) -> list[Json]:
     """A nested block as a list of dicts (the JSON holds one object or a list of them)."""
-    if isinstance(value, dict):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, dict)]
-    return []
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
 
 
 def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
+    """A string or a list of strings (IAM JSON allows both) as a list."""
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
 
 
 # -- the rules ---------------------------------------------------------------------------------------

@@ -231,34 +231,29 @@ def test_registry_login_on_star_is_the_accepted_exception_but_not_when_mixed():
     assert "allows ecr:BatchGetImage on resource '*'" in line
 
 
-def test_not_action_and_not_resource_in_allow_statements_are_refused():
+def document(**statement: object) -> Build:
+    """A stack holding one policy document with one raw statement."""
+
     def build(stack: TerraformStack) -> None:
         _aws.DataAwsIamPolicyDocument(
             stack,
             "doc",
-            statement=[
-                _aws.DataAwsIamPolicyDocumentStatement(
-                    effect="Allow", not_actions=["iam:*"], not_resources=["arn:aws:s3:::x"]
-                )
-            ],
+            statement=[_aws.DataAwsIamPolicyDocumentStatement(**statement)],  # type: ignore[arg-type]
         )
 
-    lines = violations("dev", build)
+    return build
+
+
+def test_not_action_and_not_resource_in_allow_statements_are_refused():
+    lines = violations(
+        "dev", document(effect="Allow", not_actions=["iam:*"], not_resources=["arn:aws:s3:::x"])
+    )
     assert any("allows everything except iam:*" in line for line in lines)
     assert any("applies to every resource except arn:aws:s3:::x" in line for line in lines)
 
 
 def test_deny_statements_may_use_wildcards():
-    def build(stack: TerraformStack) -> None:
-        _aws.DataAwsIamPolicyDocument(
-            stack,
-            "doc",
-            statement=[
-                _aws.DataAwsIamPolicyDocumentStatement(effect="Deny", actions=["s3:*"], resources=["*"])
-            ],
-        )
-
-    assert violations("prd", build) == []
+    assert violations("prd", document(effect="Deny", actions=["s3:*"], resources=["*"])) == []
 
 
 def test_literal_json_policies_are_read_too():
