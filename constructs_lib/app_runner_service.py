@@ -14,6 +14,7 @@ from constructs_lib import _aws
 from constructs_lib._validation import (
     FROZEN,
     FROZEN_WITH_CONSTRUCTS,
+    SECRET_LIKE_RULE,
     ImageTag,
     check_env_var_name,
     check_tags,
@@ -86,16 +87,20 @@ class HealthCheck(BaseModel):
 
     protocol: HealthCheckProtocol = HealthCheckProtocol.HTTP
     path: str = "/api/health"
-    interval_seconds: int = Field(10, ge=1, le=20)
-    timeout_seconds: int = Field(5, ge=1, le=20)
-    healthy_threshold: int = Field(1, ge=1, le=20)
-    unhealthy_threshold: int = Field(5, ge=1, le=20)
+    interval_seconds: int = Field(10, strict=True, ge=1, le=20)
+    timeout_seconds: int = Field(5, strict=True, ge=1, le=20)
+    healthy_threshold: int = Field(1, strict=True, ge=1, le=20)
+    unhealthy_threshold: int = Field(5, strict=True, ge=1, le=20)
 
     @field_validator("path")
     @classmethod
     def _path(cls, value: str) -> str:
         if not value.startswith("/") or any(c.isspace() for c in value) or len(value) > 2048:
-            raise ValueError(f"health check path {value!r} must start with '/' and contain no spaces")
+            shown = value if len(value) <= 60 else f"{value[:60]}... ({len(value)} characters)"
+            raise ValueError(
+                f"health check path {shown!r} is invalid: it must start with '/', contain no spaces "
+                "and be at most 2048 characters"
+            )
         return value
 
 
@@ -104,9 +109,9 @@ class AutoScaling(BaseModel):
 
     model_config = FROZEN
 
-    min_size: int = Field(1, ge=1, le=25)
-    max_size: int = Field(5, ge=1, le=25)
-    max_concurrency: int = Field(100, ge=1, le=200)
+    min_size: int = Field(1, strict=True, ge=1, le=25)
+    max_size: int = Field(5, strict=True, ge=1, le=25)
+    max_concurrency: int = Field(100, strict=True, ge=1, le=200)
 
     @model_validator(mode="after")
     def _min_le_max(self) -> AutoScaling:
@@ -128,7 +133,7 @@ class AppRunnerServiceProps(BaseModel):
     """The ECR repository holding the image; the access role may pull from it and nothing else."""
     image_tag: ImageTag
     """The immutable tag deployed at creation (a git SHA). Later deploys change it outside Terraform."""
-    port: int = Field(3000, ge=1, le=65535)
+    port: int = Field(3000, strict=True, ge=1, le=65535)
     cpu: Cpu = Cpu.ONE_VCPU
     memory: Memory = Memory.TWO_GB
     environment: Mapping[str, str] = Field(default_factory=dict)
@@ -137,14 +142,14 @@ class AppRunnerServiceProps(BaseModel):
     """Environment variable name → Secrets Manager secret, injected by App Runner at deployment."""
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
-    auto_deployments_enabled: bool = False
+    auto_deployments_enabled: bool = Field(False, strict=True)
     """Default: off. We deploy by immutable tag with ``start-deployment``, not on every push."""
     tags: Mapping[str, str] = Field(default_factory=dict)
 
     @field_validator("service_name")
     @classmethod
     def _service_name(cls, value: str) -> str:
-        if not _SERVICE_NAME.match(value):
+        if not _SERVICE_NAME.fullmatch(value):
             raise ValueError(
                 f"App Runner service name {value!r} is invalid: use 4-40 letters, digits, '-' or '_', "
                 "starting with a letter or digit"
@@ -158,9 +163,8 @@ class AppRunnerServiceProps(BaseModel):
             check_env_var_name("environment", name)
             if is_secret_like(name):
                 raise ValueError(
-                    f"plain environment variable {name!r} looks like a secret "
-                    "(names with SECRET, PASSWORD, TOKEN or ending in _KEY); pass it through `secrets` "
-                    "so it comes from Secrets Manager"
+                    f"plain environment variable {name!r} looks like a secret ({SECRET_LIKE_RULE}); "
+                    "pass it through `secrets` so it comes from Secrets Manager"
                 )
         return value
 

@@ -50,15 +50,15 @@ class EcrRepoProps(BaseModel):
     """Repository name: 2-256 lowercase characters, path components joined by ``/``."""
     tag_mutability: TagMutability = TagMutability.IMMUTABLE
     """Default: immutable tags, so a deployed tag always means the same image."""
-    scan_on_push: bool = True
+    scan_on_push: bool = Field(True, strict=True)
     """Default: every pushed image is scanned for vulnerabilities."""
-    keep_tagged_images: int = Field(10, ge=1, le=10_000)
+    keep_tagged_images: int = Field(10, strict=True, ge=1, le=10_000)
     """Default: keep the 10 most recently pushed tagged images, expire older ones."""
-    untagged_expiry_days: int = Field(7, ge=1, le=3650)
+    untagged_expiry_days: int = Field(7, strict=True, ge=1, le=3650)
     """Default: untagged images (leftover layers of re-pushed builds) expire 7 days after push."""
     kms_key_arn: str | None = None
     """Default: AES256 encryption with an AWS-owned key; set a KMS key ARN to use KMS encryption."""
-    force_delete: bool = False
+    force_delete: bool = Field(False, strict=True)
     """Default: destroying the repository fails while it still holds images."""
     tags: Mapping[str, str] = Field(default_factory=dict)
     """Extra tags on the repository (the provider's default tags apply too)."""
@@ -68,7 +68,7 @@ class EcrRepoProps(BaseModel):
     def _name(cls, value: str) -> str:
         if is_token(value):
             return value
-        if not 2 <= len(value) <= 256 or not _REPO_NAME.match(value):
+        if not 2 <= len(value) <= 256 or not _REPO_NAME.fullmatch(value):
             raise ValueError(
                 f"ECR repository name {value!r} is invalid: use 2-256 lowercase letters and digits, "
                 "separated by single '.', '_', '-' or '/', starting and ending with a letter or digit"

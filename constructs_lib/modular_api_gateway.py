@@ -73,7 +73,7 @@ def check_origin(origin: str) -> str:
     """``"*"`` or ``scheme://host[:port]`` with no path, query or trailing slash."""
     if origin == "*":
         return origin
-    match = _ORIGIN.match(origin)
+    match = _ORIGIN.fullmatch(origin)
     if not match or (match["port"] and not 1 <= int(match["port"]) <= 65535):
         raise ValueError(
             f"CORS origin {origin!r} is malformed: use '*' or scheme://host[:port] with scheme http or "
@@ -100,7 +100,7 @@ def parse_route_key(key: str) -> tuple[HttpMethod, str]:
         segments = path[1:].split("/")
         names: list[str] = []
         for index, segment in enumerate(segments):
-            if not _SEGMENT.match(segment):
+            if not _SEGMENT.fullmatch(segment):
                 raise ValueError(
                     f"route key {key!r}: path segment {segment!r} is malformed; use letters, digits and "
                     "-._~ or a parameter like {id} (no empty segments or trailing slash)"
@@ -127,9 +127,9 @@ class CorsConfig(BaseModel):
     allow_methods: tuple[HttpMethod, ...] = DEFAULT_CORS_METHODS
     allow_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
     expose_headers: tuple[str, ...] = ()
-    max_age_seconds: int = Field(300, ge=0, le=86400)
+    max_age_seconds: int = Field(300, strict=True, ge=0, le=86400)
     """Default: browsers cache a preflight answer for 5 minutes."""
-    allow_credentials: bool = False
+    allow_credentials: bool = Field(False, strict=True)
     """Default: no cookies or auth headers on cross-origin requests; cannot be combined with ``"*"``."""
 
     @field_validator("allow_origins")
@@ -154,7 +154,7 @@ class CorsConfig(BaseModel):
     @classmethod
     def _headers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for header in value:
-            if header != "*" and not _HEADER.match(header):
+            if header != "*" and not _HEADER.fullmatch(header):
                 raise ValueError(f"header name {header!r} is not a valid HTTP header name")
         return value
 
@@ -173,8 +173,8 @@ class Throttling(BaseModel):
 
     model_config = FROZEN
 
-    burst_limit: int = Field(100, ge=0, le=100_000)
-    rate_limit: float = Field(50.0, ge=0, le=100_000)
+    burst_limit: int = Field(100, strict=True, ge=0, le=100_000)
+    rate_limit: float = Field(50.0, strict=True, ge=0, le=100_000)
 
 
 class LambdaIntegration(BaseModel):
@@ -186,7 +186,7 @@ class LambdaIntegration(BaseModel):
     function_arn: str
     """The function's ARN (a literal ARN or a token such as ``LambdaFunction.arn``)."""
     payload_format_version: Literal["1.0", "2.0"] = "2.0"
-    timeout_ms: int = Field(30_000, ge=50, le=30_000)
+    timeout_ms: int = Field(30_000, strict=True, ge=50, le=30_000)
 
     @field_validator("function_arn")
     @classmethod
@@ -202,12 +202,12 @@ class HttpIntegration(BaseModel):
     type: Literal["http"] = "http"
     url: str
     method: HttpMethod = HttpMethod.ANY
-    timeout_ms: int = Field(30_000, ge=50, le=30_000)
+    timeout_ms: int = Field(30_000, strict=True, ge=50, le=30_000)
 
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if is_token(value) or _HTTP_URL.match(value):
+        if is_token(value) or _HTTP_URL.fullmatch(value):
             return value
         raise ValueError(f"integration URL {value!r} must be an http:// or https:// URL")
 
@@ -261,7 +261,7 @@ class _AuthorizerBase(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _AUTHORIZER_NAME.match(value):
+        if not _AUTHORIZER_NAME.fullmatch(value):
             raise ValueError(f"authorizer name {value!r} is invalid: use 1-128 letters, digits, '-' or '_'")
         return value
 
@@ -278,7 +278,7 @@ class JwtAuthorizer(_AuthorizerBase):
     @field_validator("issuer")
     @classmethod
     def _issuer(cls, value: str) -> str:
-        if is_token(value) or (value.startswith("https://") and _HTTP_URL.match(value)):
+        if is_token(value) or (value.startswith("https://") and _HTTP_URL.fullmatch(value)):
             return value
         raise ValueError(f"JWT issuer {value!r} must be an https:// URL")
 
@@ -296,8 +296,8 @@ class LambdaAuthorizer(_AuthorizerBase):
     type: Literal["lambda"] = "lambda"
     function_arn: str
     identity_sources: tuple[str, ...] = ("$request.header.Authorization",)
-    result_ttl_seconds: int = Field(300, ge=0, le=3600)
-    enable_simple_responses: bool = True
+    result_ttl_seconds: int = Field(300, strict=True, ge=0, le=3600)
+    enable_simple_responses: bool = Field(True, strict=True)
 
     @field_validator("function_arn")
     @classmethod
@@ -308,7 +308,7 @@ class LambdaAuthorizer(_AuthorizerBase):
     @classmethod
     def _sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for source in value:
-            if not _IDENTITY_SOURCE.match(source):
+            if not _IDENTITY_SOURCE.fullmatch(source):
                 raise ValueError(
                     f"identity source {source!r} is invalid; use e.g. '$request.header.Authorization'"
                 )
@@ -362,7 +362,7 @@ class ModularApiGatewayProps(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _API_NAME.match(value):
+        if not _API_NAME.fullmatch(value):
             raise ValueError(f"API name {value!r} is invalid: use 1-128 letters, digits or _.-")
         return value
 
@@ -412,7 +412,7 @@ def _slug(text: str) -> str:
 
 def _invoke_uri(function_arn: str) -> str:
     """The API Gateway invocation URI of a Lambda function (works for literal ARNs and tokens)."""
-    match = LAMBDA_ARN.match(function_arn)
+    match = LAMBDA_ARN.fullmatch(function_arn)
     if match:
         return (
             f"arn:{match['partition']}:apigateway:{match['region']}:lambda:path/2015-03-31/functions/"

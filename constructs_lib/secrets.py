@@ -43,11 +43,11 @@ class SecretRotation(BaseModel):
 
     lambda_arn: str
     """The rotation function's ARN."""
-    after_days: int | None = Field(30, ge=1, le=1000)
+    after_days: int | None = Field(30, strict=True, ge=1, le=1000)
     """Default: rotate every 30 days. ``None`` when ``schedule_expression`` sets the schedule."""
     schedule_expression: str | None = None
     """Instead of ``after_days``: ``rate(N days)``, ``rate(N hours)`` or ``cron(...)``."""
-    rotate_immediately: bool = False
+    rotate_immediately: bool = Field(False, strict=True)
     """Default: wait for the schedule. Secrets are created empty, and the first value is set out of band;
     rotating at creation would run the Lambda against a secret with no value."""
 
@@ -59,7 +59,7 @@ class SecretRotation(BaseModel):
     @field_validator("schedule_expression")
     @classmethod
     def _schedule(cls, value: str | None) -> str | None:
-        if value is not None and not _SCHEDULE.match(value):
+        if value is not None and not _SCHEDULE.fullmatch(value):
             raise ValueError(
                 f"schedule_expression {value!r} is invalid; "
                 "use 'rate(N days)', 'rate(N hours)' or 'cron(...)'"
@@ -86,7 +86,7 @@ class SecretProps(BaseModel):
     description: str = ""
     kms_key_arn: str | None = None
     """Default: the AWS-managed ``aws/secretsmanager`` key; set a customer KMS key ARN to use it."""
-    recovery_window_days: int = 30
+    recovery_window_days: int = Field(30, strict=True)
     """Default: a deleted secret can be restored for 30 days (0 deletes at once, else 7-30)."""
     rotation: SecretRotation | None = None
     """Default: no automatic rotation; set a :class:`SecretRotation` to rotate with a Lambda."""
@@ -95,7 +95,7 @@ class SecretProps(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if is_token(value) or _SECRET_NAME.match(value):
+        if is_token(value) or _SECRET_NAME.fullmatch(value):
             return value
         raise ValueError(
             f"secret name {value!r} is invalid: use 1-512 letters, digits and the characters /_+=.@-"
@@ -200,7 +200,7 @@ class AppSecretsProps(BaseModel):
     """Environment variable names, e.g. ``("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET")``."""
     kms_key_arn: str | None = None
     """Default: the AWS-managed key; set a customer KMS key ARN for all these secrets."""
-    recovery_window_days: int = 30
+    recovery_window_days: int = Field(30, strict=True)
     rotation: SecretRotation | None = None
     """Default: no automatic rotation; set one to rotate every secret with the same Lambda."""
     tags: Mapping[str, str] = Field(default_factory=dict)
@@ -208,7 +208,7 @@ class AppSecretsProps(BaseModel):
     @field_validator("prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
-        if not _SECRET_NAME.match(value) or value.endswith("/"):
+        if not _SECRET_NAME.fullmatch(value) or value.endswith("/"):
             raise ValueError(
                 f"secret prefix {value!r} is invalid: use letters, digits and /_+=.@-, not ending with '/'"
             )

@@ -32,7 +32,7 @@ class S3BackendConfig(BaseModel):
     region: str
     kms_key_id: str | None = None
     """Default: SSE-S3; set a KMS key ARN to encrypt the state object with it."""
-    emulated: bool = False
+    emulated: bool = Field(False, strict=True)
     """For an S3 emulator on this machine: path-style requests, no AWS account checks. The endpoint
     comes from ``AWS_ENDPOINT_URL_S3`` at ``terraform init`` (a backend block cannot use variables)."""
 
@@ -44,9 +44,7 @@ class S3BackendConfig(BaseModel):
     @field_validator("key")
     @classmethod
     def _key(cls, value: str) -> str:
-        if not value or value.startswith("/") or len(value) > 1024:
-            raise ValueError(f"state key {value!r} must be a relative object key of 1-1024 characters")
-        return value
+        return check_state_key(value)
 
     @field_validator("region")
     @classmethod
@@ -83,7 +81,7 @@ BackendConfig = S3BackendConfig | LocalBackendConfig
 
 def check_bucket_name(value: str) -> str:
     """An S3 general purpose bucket name."""
-    if not _BUCKET.match(value):
+    if not _BUCKET.fullmatch(value):
         raise ValueError(
             f"S3 bucket name {value!r} is invalid: 3-63 lowercase letters, digits, '.' or '-', "
             "starting and ending with a letter or digit, not shaped like an IP address"
@@ -91,9 +89,16 @@ def check_bucket_name(value: str) -> str:
     return value
 
 
+def check_state_key(value: str) -> str:
+    """An S3 object key for a state file: relative, 1-1024 characters."""
+    if not value or value.startswith("/") or len(value) > 1024:
+        raise ValueError(f"state key {value!r} must be a relative object key of 1-1024 characters")
+    return value
+
+
 def check_region(value: str) -> str:
     """An AWS region name such as ``eu-west-1``."""
-    if not _REGION.match(value):
+    if not _REGION.fullmatch(value):
         raise ValueError(f"AWS region {value!r} is invalid; expected a region name such as 'eu-west-1'")
     return value
 
@@ -132,12 +137,12 @@ class StateBucketProps(BaseModel):
     bucket: str
     kms_key_arn: str | None = None
     """Default: SSE-S3 (AES256); set a KMS key ARN to encrypt state objects with it."""
-    force_destroy: bool = False
+    force_destroy: bool = Field(False, strict=True)
     """Default: destroying the bucket fails while it holds state (set only for throwaway buckets)."""
-    tls_only: bool = True
+    tls_only: bool = Field(True, strict=True)
     """Default: a bucket policy denies every request not made over TLS. Turn off only for a local
     emulator that speaks plain HTTP (it enforces the policy and would refuse Terraform itself)."""
-    noncurrent_version_days: int = Field(90, ge=1, le=3650)
+    noncurrent_version_days: int = Field(90, strict=True, ge=1, le=3650)
     """Default: superseded state versions are kept 90 days (the window to roll back a bad apply), then
     expire; incomplete multipart uploads are aborted after 7 days."""
 

@@ -39,7 +39,7 @@ from constructs_lib._validation import (
 )
 from constructs_lib.app_runner_service import check_cpu_memory
 from constructs_lib.modular_api_gateway import check_routes
-from constructs_lib.state_backend import check_region
+from constructs_lib.state_backend import check_bucket_name, check_region, check_state_key
 
 _PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
 _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
@@ -69,7 +69,7 @@ _LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}$")
 
 
 def _https_url(value: str) -> str:
-    if not _HTTPS_URL.match(value):
+    if not _HTTPS_URL.fullmatch(value):
         raise ValueError(f"{value!r} is not an https:// URL")
     return value
 
@@ -78,7 +78,7 @@ HttpsUrl = Annotated[str, AfterValidator(_https_url)]
 
 
 def _loopback_url(value: str) -> str:
-    if not _LOOPBACK_URL.match(value):
+    if not _LOOPBACK_URL.fullmatch(value):
         raise ValueError(f"{value!r} is not a loopback URL such as 'http://127.0.0.1:4566'")
     return value
 
@@ -109,6 +109,26 @@ class StateConfig(BaseModel):
     """Default: the environment's region."""
     kms_key_id: str | None = None
 
+    @field_validator("bucket")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        return check_bucket_name(value)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        return None if value is None else check_state_key(value)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        return None if value is None else check_region(value)
+
+    @field_validator("kms_key_id")
+    @classmethod
+    def _kms(cls, value: str | None) -> str | None:
+        return check_kms_key_arn("kms_key_id", value)
+
 
 class AppConfig(BaseModel):
     """The web app on App Runner."""
@@ -119,17 +139,17 @@ class AppConfig(BaseModel):
     """The tag deployed when the service is created (later deploys move it outside Terraform)."""
     url: HttpsUrl
     """The app's public URL: ``NEXTAUTH_URL`` and the origin CORS must admit."""
-    port: int = Field(3000, ge=1, le=65535)
+    port: int = Field(3000, strict=True, ge=1, le=65535)
     cpu: Cpu = Cpu.ONE_VCPU
     memory: Memory = Memory.TWO_GB
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
-    auto_deployments_enabled: bool = False
-    create_service: bool = True
+    auto_deployments_enabled: bool = Field(False, strict=True)
+    create_service: bool = Field(True, strict=True)
     """Default: create the App Runner service. The first deploy of an environment sets it false
     (``CORA_SKIP_SERVICE=1``): App Runner needs the image in ECR, and the repository comes from this
     stack. See ``python -m devtools.preflight``."""
-    secrets: EnvVarNames = DEFAULT_SECRETS
+    secrets: EnvVarNames = Field(DEFAULT_SECRETS, min_length=1)
     """Environment variables read from Secrets Manager (created empty, values set out of band)."""
     secret_rotation: SecretRotation | None = None
     """Default: no automatic rotation. Set ``lambda_arn`` (and ``after_days``) to rotate every app secret."""
@@ -148,6 +168,14 @@ class AuthConfig(BaseModel):
     okta_issuer: HttpsUrl
     okta_client_id: str = Field(min_length=1)
     audience: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("audience")
+    @classmethod
+    def _audience(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        blank = [a for a in value if not a.strip()]
+        if blank:
+            raise ValueError("audience entries must be non-empty strings, e.g. 'api://cora'")
+        return value
 
 
 class SupabaseConfig(BaseModel):
@@ -178,9 +206,9 @@ class EcrConfig(BaseModel):
 
     model_config = FROZEN
 
-    keep_tagged_images: int = Field(10, ge=1, le=10_000)
-    untagged_expiry_days: int = Field(7, ge=1, le=3650)
-    force_delete: bool = False
+    keep_tagged_images: int = Field(10, strict=True, ge=1, le=10_000)
+    untagged_expiry_days: int = Field(7, strict=True, ge=1, le=3650)
+    force_delete: bool = Field(False, strict=True)
 
 
 class EncryptionConfig(BaseModel):
@@ -224,10 +252,10 @@ class EnvConfig(BaseModel):
     @field_validator("project")
     @classmethod
     def _project(cls, value: str) -> str:
-        if not _PROJECT.match(value):
+        if not _PROJECT.fullmatch(value) or "--" in value:
             raise ValueError(
-                f"project {value!r} is invalid: use 2-24 lowercase letters, digits or '-', "
-                "starting with a letter"
+                f"project {value!r} is invalid: use 2-24 lowercase letters, digits or single '-', "
+                "starting with a letter and ending with a letter or digit"
             )
         return value
 
@@ -239,7 +267,7 @@ class EnvConfig(BaseModel):
     @field_validator("account_id")
     @classmethod
     def _account(cls, value: str | None) -> str | None:
-        if value is not None and not _ACCOUNT.match(value):
+        if value is not None and not _ACCOUNT.fullmatch(value):
             raise ValueError(f"AWS account ID {value!r} must be 12 digits")
         return value
 
@@ -279,6 +307,17 @@ class EnvConfig(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _secret_names(self) -> EnvConfig:
+        prefix = f"{self.project}/{self.environment.value}/"
+        for name in self.app.secrets:
+            if len(prefix + name) > 512:
+                raise ValueError(
+                    f"app.secrets: {name[:40]!r}... makes the secret name {len(prefix + name)} characters; "
+                    "Secrets Manager allows at most 512 characters"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _pinned_image_tag(self) -> EnvConfig:
         tag = self.app.image_tag
         if self.environment in PINNED_TAGS and tag.lower() in MOVING_TAGS:
@@ -292,7 +331,7 @@ class EnvConfig(BaseModel):
     @model_validator(mode="after")
     def _app_origin_admitted(self) -> EnvConfig:
         origins = self.cors.allow_origins
-        app_origin = _ORIGIN_OF.match(self.app.url)
+        app_origin = _ORIGIN_OF.fullmatch(self.app.url)
         if "*" not in origins and app_origin and app_origin[1] not in origins:
             raise ValueError(
                 f"cors.allow_origins: {list(origins)} does not include the app's origin "
@@ -348,12 +387,14 @@ def load_config(
     config_dir: Path = Path("config"),
     *,
     overrides: Mapping[str, object] | None = None,
+    origins: Mapping[str, str] | None = None,
 ) -> EnvConfig:
     """Load and validate ``<config_dir>/<environment>.toml``.
 
     ``overrides`` maps dotted key paths to values applied before validation (``main.py`` uses it for
-    ``CORA_IMAGE_TAG``). Every problem raises :class:`ConfigError` naming the file, the key path, the
-    bad value and what is allowed.
+    ``CORA_IMAGE_TAG``); ``origins`` names where an override came from, for messages (e.g.
+    ``{"app.image_tag": "CORA_IMAGE_TAG"}``). Every problem raises :class:`ConfigError` naming the
+    file (or variable), the key path, the bad value and what is allowed.
     """
     allowed = ", ".join(e.value for e in Environment)
     if environment not in {e.value for e in Environment}:
@@ -364,6 +405,13 @@ def load_config(
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{shown}: config file not found") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{shown}: the file must be UTF-8 text; byte 0x{err.object[err.start]:02x} at position "
+            f"{err.start} is not ({err.reason})"
+        ) from None
+    except OSError as err:
+        raise ConfigError(f"{shown}: cannot read the config file: {err.strerror or err}") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{shown}: not valid TOML: {err}") from None
     if "environment" in data and data["environment"] != environment:
@@ -372,8 +420,12 @@ def load_config(
         )
     data["environment"] = environment
     for dotted, value in (overrides or {}).items():
-        _set_path(data, dotted, value)
+        try:
+            _set_path(data, dotted, value)
+        except ConfigError as err:
+            raise ConfigError(f"{shown}: {err}") from None
     try:
         return EnvConfig.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(format_validation_error(err, source=shown)) from None
+        message = format_validation_error(err, source=shown, model=EnvConfig, origins=origins)
+        raise ConfigError(message) from None

@@ -64,3 +64,33 @@ def test_unknown_environment_exits_2(outdir, monkeypatch, capsys):
     assert main.main() == 2
     assert "'qa' is unknown; allowed: dev, stg, prd" in capsys.readouterr().err
     assert not outdir.exists()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "CORA_STATE_BACKEND",
+            "dynamodb",
+            "CORA_STATE_BACKEND='dynamodb' is not allowed; use one of: 's3', 'local'",
+        ),
+        ("CORA_SKIP_SERVICE", "yes", "CORA_SKIP_SERVICE='yes' is not allowed; use one of: '', '0', '1'"),
+        ("CORA_ENVIRONMENTS", " , ", "CORA_ENVIRONMENTS is empty; list some of: dev, stg, prd, local"),
+        ("CORA_ENVIRONMENTS", "dev,prd,dev", "CORA_ENVIRONMENTS lists 'dev' more than once"),
+    ],
+)
+def test_bad_settings_exit_2_naming_the_variable(outdir, monkeypatch, capsys, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    assert main.main() == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert not outdir.exists()
+
+
+def test_a_bad_image_tag_names_the_variable_it_came_from(outdir, monkeypatch, capsys):
+    monkeypatch.setenv("CORA_ENVIRONMENTS", "stg")
+    monkeypatch.setenv("CORA_IMAGE_TAG", "latest")
+    assert main.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: CORA_IMAGE_TAG (overrides app.image_tag of ")
+    assert "stg.toml): app.image_tag: 'latest' is a moving tag" in err
