@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from cdktf import LocalBackend, S3Backend, TerraformStack
 from constructs import Construct
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from constructs_lib import _aws
 from constructs_lib._validation import FROZEN, check_kms_key_arn
@@ -20,36 +20,50 @@ _BUCKET = re.compile(
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 
 
+def check_bucket_name(value: str) -> str:
+    """An S3 general purpose bucket name."""
+    if not _BUCKET.fullmatch(value):
+        raise ValueError(
+            f"S3 bucket name {value!r} is invalid: 3-63 lowercase letters, digits, '.' or '-', "
+            "starting and ending with a letter or digit, not shaped like an IP address"
+        )
+    return value
+
+
+def check_state_key(value: str) -> str:
+    """An S3 object key for a state file: relative, 1-1024 characters."""
+    if not value or value.startswith("/") or len(value) > 1024:
+        raise ValueError(f"state key {value!r} must be a relative object key of 1-1024 characters")
+    return value
+
+
+def check_region(value: str) -> str:
+    """An AWS region name such as ``eu-west-1``."""
+    if not _REGION.fullmatch(value):
+        raise ValueError(f"AWS region {value!r} is invalid; expected a region name such as 'eu-west-1'")
+    return value
+
+
+BucketName = Annotated[str, AfterValidator(check_bucket_name)]
+StateKey = Annotated[str, AfterValidator(check_state_key)]
+Region = Annotated[str, AfterValidator(check_region)]
+
+
 class S3BackendConfig(BaseModel):
     """Remote state in S3, encrypted, locked with an S3 lock file (Terraform >= 1.10; no DynamoDB)."""
 
     model_config = FROZEN
 
     type: Literal["s3"] = "s3"
-    bucket: str
-    key: str
+    bucket: BucketName
+    key: StateKey
     """Object key, one per project and environment, e.g. ``cora/dev/terraform.tfstate``."""
-    region: str
+    region: Region
     kms_key_id: str | None = None
     """Default: SSE-S3; set a KMS key ARN to encrypt the state object with it."""
     emulated: bool = Field(False, strict=True)
     """For an S3 emulator on this machine: path-style requests, no AWS account checks. The endpoint
     comes from ``AWS_ENDPOINT_URL_S3`` at ``terraform init`` (a backend block cannot use variables)."""
-
-    @field_validator("bucket")
-    @classmethod
-    def _bucket(cls, value: str) -> str:
-        return check_bucket_name(value)
-
-    @field_validator("key")
-    @classmethod
-    def _key(cls, value: str) -> str:
-        return check_state_key(value)
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        return check_region(value)
 
     @field_validator("kms_key_id")
     @classmethod
@@ -77,30 +91,6 @@ class LocalBackendConfig(BaseModel):
 
 
 BackendConfig = S3BackendConfig | LocalBackendConfig
-
-
-def check_bucket_name(value: str) -> str:
-    """An S3 general purpose bucket name."""
-    if not _BUCKET.fullmatch(value):
-        raise ValueError(
-            f"S3 bucket name {value!r} is invalid: 3-63 lowercase letters, digits, '.' or '-', "
-            "starting and ending with a letter or digit, not shaped like an IP address"
-        )
-    return value
-
-
-def check_state_key(value: str) -> str:
-    """An S3 object key for a state file: relative, 1-1024 characters."""
-    if not value or value.startswith("/") or len(value) > 1024:
-        raise ValueError(f"state key {value!r} must be a relative object key of 1-1024 characters")
-    return value
-
-
-def check_region(value: str) -> str:
-    """An AWS region name such as ``eu-west-1``."""
-    if not _REGION.fullmatch(value):
-        raise ValueError(f"AWS region {value!r} is invalid; expected a region name such as 'eu-west-1'")
-    return value
 
 
 def apply_backend(stack: TerraformStack, config: BackendConfig) -> None:

@@ -39,7 +39,7 @@ from constructs_lib._validation import (
 )
 from constructs_lib.app_runner_service import check_cpu_memory
 from constructs_lib.modular_api_gateway import check_routes
-from constructs_lib.state_backend import check_bucket_name, check_region, check_state_key
+from constructs_lib.state_backend import BucketName, Region, StateKey, check_region
 
 _PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
 _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
@@ -103,26 +103,11 @@ class StateConfig(BaseModel):
 
     model_config = FROZEN
 
-    bucket: str
-    key: str | None = None
-    region: str | None = None
+    bucket: BucketName
+    key: StateKey | None = None
+    region: Region | None = None
     """Default: the environment's region."""
     kms_key_id: str | None = None
-
-    @field_validator("bucket")
-    @classmethod
-    def _bucket(cls, value: str) -> str:
-        return check_bucket_name(value)
-
-    @field_validator("key")
-    @classmethod
-    def _key(cls, value: str | None) -> str | None:
-        return None if value is None else check_state_key(value)
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str | None) -> str | None:
-        return None if value is None else check_region(value)
 
     @field_validator("kms_key_id")
     @classmethod

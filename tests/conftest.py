@@ -94,3 +94,32 @@ def terraform_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         env["TF_CLI_CONFIG_FILE"] = str(path)
     env.update(CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1", TF_INPUT="0")
     return env
+
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def set_key(path: str, value: Any) -> Mutation:
+    """A config change: set the dotted key ``path`` (creating tables on the way) to ``value``."""
+
+    def mutate(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+
+    return mutate
+
+
+def delete_key(path: str) -> Mutation:
+    """A config change: remove the dotted key ``path``."""
+
+    def mutate(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node[part]
+        del node[last]
+
+    return mutate

@@ -10,7 +10,7 @@ import pytest
 
 from constructs_lib import ConfigError, Cpu, Memory
 from stacks import Environment, load_config
-from tests.conftest import CONFIG_DIR, ENVIRONMENTS
+from tests.conftest import CONFIG_DIR, ENVIRONMENTS, delete_key, set_key
 
 
 def _write(tmp_path: Path, env: str, mutate: Any) -> Path:
@@ -77,92 +77,70 @@ def test_override_replaces_image_tag():
     assert config.app.image_tag == "3f2a9c1"
 
 
-def _set(path: str, value: Any):
-    def mutate(data: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        node = data
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-
-    return mutate
-
-
-def _delete(path: str):
-    def mutate(data: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        node = data
-        for part in parents:
-            node = node[part]
-        del node[last]
-
-    return mutate
-
-
 # (environment, change, key path in the message, bad value shown, rule shown)
 BAD_CONFIGS = [
-    ("prd", _set("cors.allow_origins", ["*"]), "cors.allow_origins", "'*'", "only allowed in dev"),
-    ("stg", _set("cors.allow_origins", ["*"]), "cors.allow_origins", "'*'", "only allowed in dev"),
+    ("prd", set_key("cors.allow_origins", ["*"]), "cors.allow_origins", "'*'", "only allowed in dev"),
+    ("stg", set_key("cors.allow_origins", ["*"]), "cors.allow_origins", "'*'", "only allowed in dev"),
     (
         "prd",
-        _set("cors.allow_origins", ["http://cora.example.com"]),
+        set_key("cors.allow_origins", ["http://cora.example.com"]),
         "cors.allow_origins",
         "http://cora.example.com",
         "https",
     ),
     (
         "prd",
-        _set("cors.allow_origins", ["https://other.example.com"]),
+        set_key("cors.allow_origins", ["https://other.example.com"]),
         "cors.allow_origins",
         "https://cora.example.com",
         "app's origin",
     ),
-    ("dev", _set("cors.allow_credentials", True), "cors", "'*'", "allow_credentials"),
+    ("dev", set_key("cors.allow_credentials", True), "cors", "'*'", "allow_credentials"),
     (
         "dev",
-        _set("cors.allow_origins", ["https://x.com/path"]),
+        set_key("cors.allow_origins", ["https://x.com/path"]),
         "cors.allow_origins",
         "https://x.com/path",
         "scheme",
     ),
-    ("dev", _set("app.memory", "6144"), "app", "6144", "allowed memory"),
-    ("dev", _set("app.cpu", "3000"), "app.cpu", "3000", "1024"),
+    ("dev", set_key("app.memory", "6144"), "app", "6144", "allowed memory"),
+    ("dev", set_key("app.cpu", "3000"), "app.cpu", "3000", "1024"),
     (
         "dev",
-        _set("app.health_check", {"interval_seconds": 30}),
+        set_key("app.health_check", {"interval_seconds": 30}),
         "app.health_check.interval_seconds",
         "30",
         "20",
     ),
     (
         "dev",
-        _set("app.auto_scaling", {"min_size": 3, "max_size": 2}),
+        set_key("app.auto_scaling", {"min_size": 3, "max_size": 2}),
         "app.auto_scaling",
         "min_size",
         "max_size",
     ),
-    ("dev", _set("app.auto_scaling", {"max_size": 30}), "app.auto_scaling.max_size", "30", "25"),
-    ("dev", _set("app.port", 70000), "app.port", "70000", "65535"),
+    ("dev", set_key("app.auto_scaling", {"max_size": 30}), "app.auto_scaling.max_size", "30", "25"),
+    ("dev", set_key("app.port", 70000), "app.port", "70000", "65535"),
     (
         "dev",
-        _set("app.url", "http://dev.cora.example.com"),
+        set_key("app.url", "http://dev.cora.example.com"),
         "app.url",
         "http://dev.cora.example.com",
         "https",
     ),
-    ("dev", _set("app.image_tag", "bad tag"), "app.image_tag", "bad tag", "letters"),
-    ("dev", _set("project", "Cora"), "project", "Cora", "lowercase"),
-    ("dev", _set("region", "mars-1"), "region", "mars-1", "region"),
-    ("dev", _set("account_id", "123"), "account_id", "123", "12 digits"),
-    ("dev", _set("app.imagetag", "x"), "app.imagetag", "imagetag", "unknown key"),
-    ("dev", _set("colour", "blue"), "colour", "colour", "unknown key"),
-    ("dev", _delete("auth.okta_issuer"), "auth.okta_issuer", "okta_issuer", "required"),
-    ("dev", _set("auth.audience", []), "auth.audience", "[]", "at least 1"),
-    ("dev", _set("app.port", "three thousand"), "app.port", "three thousand", "integer"),
-    ("dev", _set("api.log_retention_days", 31), "api", "31", "CloudWatch"),
+    ("dev", set_key("app.image_tag", "bad tag"), "app.image_tag", "bad tag", "letters"),
+    ("dev", set_key("project", "Cora"), "project", "Cora", "lowercase"),
+    ("dev", set_key("region", "mars-1"), "region", "mars-1", "region"),
+    ("dev", set_key("account_id", "123"), "account_id", "123", "12 digits"),
+    ("dev", set_key("app.imagetag", "x"), "app.imagetag", "imagetag", "unknown key"),
+    ("dev", set_key("colour", "blue"), "colour", "colour", "unknown key"),
+    ("dev", delete_key("auth.okta_issuer"), "auth.okta_issuer", "okta_issuer", "required"),
+    ("dev", set_key("auth.audience", []), "auth.audience", "[]", "at least 1"),
+    ("dev", set_key("app.port", "three thousand"), "app.port", "three thousand", "integer"),
+    ("dev", set_key("api.log_retention_days", 31), "api", "31", "CloudWatch"),
     (
         "dev",
-        _set(
+        set_key(
             "api.routes",
             [{"key": "GET /v1/items", "integration": {"type": "http", "url": "https://a.b"}}] * 2,
         ),
@@ -172,21 +150,21 @@ BAD_CONFIGS = [
     ),
     (
         "dev",
-        _set("api.routes", [{"key": "GET v1", "integration": {"type": "http", "url": "https://a.b"}}]),
+        set_key("api.routes", [{"key": "GET v1", "integration": {"type": "http", "url": "https://a.b"}}]),
         "api.routes.0.key",
         "GET v1",
         "must start with '/'",
     ),
     (
         "dev",
-        _set("api.routes", [{"key": "FETCH /v1", "integration": {"type": "http", "url": "https://a.b"}}]),
+        set_key("api.routes", [{"key": "FETCH /v1", "integration": {"type": "http", "url": "https://a.b"}}]),
         "api.routes.0.key",
         "FETCH",
         "allowed",
     ),
     (
         "dev",
-        _set(
+        set_key(
             "api.routes",
             [
                 {
@@ -200,28 +178,34 @@ BAD_CONFIGS = [
         "auth0",
         "unknown authorizer",
     ),
-    ("dev", _set("app.secrets", ["NEXTAUTH_SECRET", "NEXTAUTH_SECRET"]), "app", "NEXTAUTH_SECRET", "unique"),
-    ("dev", _set("environment", "prd"), "environment", "prd", "does not match"),
-    ("prd", _set("app.image_tag", "latest"), "app.image_tag", "'latest'", "moving tag"),
-    ("stg", _set("app.image_tag", "main"), "app.image_tag", "'main'", "pinned tag"),
-    ("prd", _set("app.image_tag", ""), "app.image_tag", "''", "1-128 letters"),
+    (
+        "dev",
+        set_key("app.secrets", ["NEXTAUTH_SECRET", "NEXTAUTH_SECRET"]),
+        "app",
+        "NEXTAUTH_SECRET",
+        "unique",
+    ),
+    ("dev", set_key("environment", "prd"), "environment", "prd", "does not match"),
+    ("prd", set_key("app.image_tag", "latest"), "app.image_tag", "'latest'", "moving tag"),
+    ("stg", set_key("app.image_tag", "main"), "app.image_tag", "'main'", "pinned tag"),
+    ("prd", set_key("app.image_tag", ""), "app.image_tag", "''", "1-128 letters"),
     (
         "prd",
-        _set("encryption.kms_key_arn", "alias/cora"),
+        set_key("encryption.kms_key_arn", "alias/cora"),
         "encryption.kms_key_arn",
         "alias/cora",
         "arn:aws:kms:<region>:<account>:key/<id>",
     ),
     (
         "prd",
-        _set("app.secret_rotation", {"lambda_arn": "cora-rotate"}),
+        set_key("app.secret_rotation", {"lambda_arn": "cora-rotate"}),
         "app.secret_rotation.lambda_arn",
         "cora-rotate",
         "arn:aws:lambda:<region>:<account>:function:<name>",
     ),
     (
         "prd",
-        _set(
+        set_key(
             "app.secret_rotation",
             {"lambda_arn": "arn:aws:lambda:us-east-1:333333333333:function:r", "after_days": 0},
         ),

@@ -27,46 +27,21 @@ from typing import Any
 import pytest
 
 from stacks import load_config
+from tests.conftest import Mutation, delete_key, set_key
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = ROOT / "config"
 # Variables main.py reads besides the ones each case sets: the caller's values must not leak in.
 _CLEARED = ("CORA_IMAGE_TAG", "CORA_SKIP_SERVICE", "CORA_STATE_BACKEND", "CORA_ENVIRONMENTS")
 
-Mutation = Callable[[dict[str, Any]], None]
-
 
 # -- config mutations --------------------------------------------------------------------------------
-def _set(path: str, value: Any) -> Mutation:
-    """Set the dotted key ``path`` (creating tables on the way) to ``value``."""
-
-    def mutate(data: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        node = data
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-
-    return mutate
-
-
-def _delete(path: str) -> Mutation:
-    """Remove the dotted key ``path``."""
-
-    def mutate(data: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        node = data
-        for part in parents:
-            node = node[part]
-        del node[last]
-
-    return mutate
 
 
 def _routes(*keys: str) -> Mutation:
     """Replace ``api.routes`` with one unauthenticated HTTP route per key."""
     integration = {"type": "http", "url": "https://status.cora.example.com/v1/status", "method": "GET"}
-    return _set("api.routes", [{"key": key, "integration": dict(integration)} for key in keys])
+    return set_key("api.routes", [{"key": key, "integration": dict(integration)} for key in keys])
 
 
 def _non_utf8(config_dir: Path, env: str) -> None:
@@ -144,50 +119,51 @@ CASES = [
     # -- CORS ------------------------------------------------------------------------------------------
     # A wildcard origin is refused outside dev/local, even with the rest of prd's config valid.
     Case("prd-wildcard-origin", "prd", "cors.allow_origins", "'*'", "needs explicit https origins",
-         change=_set("cors.allow_origins", ["*"])),
+         change=set_key("cors.allow_origins", ["*"])),
     # The same rule holds for stg (not only prd).
     Case("stg-wildcard-origin", "stg", "cors.allow_origins", "'*'", "only allowed in dev and local",
-         change=_set("cors.allow_origins", ["*"])),
+         change=set_key("cors.allow_origins", ["*"])),
     # '*' with credentials is refused even in dev, where '*' alone is fine.
     Case("dev-wildcard-with-credentials", "dev", ("cors", "allow_credentials"), "'*'",
-         "list explicit origins or turn credentials off", change=_set("cors.allow_credentials", True)),
+         "list explicit origins or turn credentials off", change=set_key("cors.allow_credentials", True)),
     # A plain-http origin is refused in prd even though it is well formed.
     Case("prd-http-origin", "prd", "cors.allow_origins", "'http://cora.example.com'",
          "allows only https origins",
-         change=_set("cors.allow_origins", ["https://cora.example.com", "http://cora.example.com"])),
+         change=set_key("cors.allow_origins", ["https://cora.example.com", "http://cora.example.com"])),
     # An origin with a path is malformed (browsers send scheme://host[:port] only), in any environment.
     Case("dev-origin-with-path", "dev", "cors.allow_origins", "'https://dev.cora.example.com/app'",
-         "scheme://host[:port]", change=_set("cors.allow_origins", [f"{APP_URL['dev']}/app"])),
+         "scheme://host[:port]", change=set_key("cors.allow_origins", [f"{APP_URL['dev']}/app"])),
     # A port beyond 65535 makes the origin malformed, even next to a valid origin.
     Case("stg-origin-port-out-of-range", "stg", "cors.allow_origins",
          "'https://stg.cora.example.com:99999'", "scheme://host[:port]",
-         change=_set("cors.allow_origins", [APP_URL["stg"], f"{APP_URL['stg']}:99999"])),
+         change=set_key("cors.allow_origins", [APP_URL["stg"], f"{APP_URL['stg']}:99999"])),
     # -- App Runner instance ---------------------------------------------------------------------------
     # A CPU/memory pair App Runner does not offer (0.25 vCPU with 2 GB) is refused, naming both.
     Case("cpu-memory-pair", "dev", ("app", "memory", "cpu 256"), "2048",
-         "allowed memory for this cpu: 512, 1024", change=_set("app.cpu", "256")),
+         "allowed memory for this cpu: 512, 1024", change=set_key("app.cpu", "256")),
     # A CPU value that is not an App Runner size is refused with the list of sizes.
     Case("unknown-cpu", "prd", "app.cpu", "'3000'", "'1024', '2048' or '4096'",
-         change=_set("app.cpu", "3000")),
+         change=set_key("app.cpu", "3000")),
     # Health check interval below App Runner's range (1-20 s).
     Case("health-interval-zero", "dev", "app.health_check.interval_seconds", "got 0",
-         "greater than or equal to 1", change=_set("app.health_check", {"interval_seconds": 0})),
+         "greater than or equal to 1", change=set_key("app.health_check", {"interval_seconds": 0})),
     # Health check threshold above App Runner's range (1-20), in stg.
     Case("health-unhealthy-threshold-25", "stg", "app.health_check.unhealthy_threshold", "got 25",
-         "less than or equal to 20", change=_set("app.health_check", {"unhealthy_threshold": 25})),
+         "less than or equal to 20", change=set_key("app.health_check", {"unhealthy_threshold": 25})),
     # A health check path must be absolute.
     Case("health-path-relative", "dev", "app.health_check.path", "'health'", "must start with '/'",
-         change=_set("app.health_check", {"path": "health"})),
+         change=set_key("app.health_check", {"path": "health"})),
     # Auto scaling min above max is refused (a cross-field rule).
     Case("autoscaling-min-above-max", "dev", ("app.auto_scaling", "min_size"), "(3)",
-         "must not exceed max_size (2)", change=_set("app.auto_scaling", {"min_size": 3, "max_size": 2})),
+         "must not exceed max_size (2)",
+         change=set_key("app.auto_scaling", {"min_size": 3, "max_size": 2})),
     # Auto scaling max beyond App Runner's 25 instances.
     Case("autoscaling-max-30", "prd", "app.auto_scaling.max_size", "got 30", "less than or equal to 25",
-         change=_set("app.auto_scaling.max_size", 30)),
+         change=set_key("app.auto_scaling.max_size", 30)),
     # Secrets become environment variables: the AWSAPPRUNNER prefix is reserved by App Runner.
     Case("secret-env-name-reserved", "dev", "app.secrets", "'AWSAPPRUNNER_TOKEN'",
          "names starting with AWSAPPRUNNER are not allowed",
-         change=_set("app.secrets", ["NEXTAUTH_SECRET", "AWSAPPRUNNER_TOKEN"])),
+         change=set_key("app.secrets", ["NEXTAUTH_SECRET", "AWSAPPRUNNER_TOKEN"])),
     # -- routes ----------------------------------------------------------------------------------------
     # The same METHOD /path twice is refused (API Gateway would reject the second route at apply time).
     Case("duplicate-route-keys", "dev", ("api", "route keys"), "GET /v1/items",
@@ -208,41 +184,42 @@ CASES = [
     # -- names derived from the project: <project>-<env>-web is the service and repository name --------
     # Uppercase would make an invalid ECR repository name.
     Case("project-uppercase", "dev", "project", "'Cora'", "2-24 lowercase letters",
-         change=_set("project", "Cora")),
+         change=set_key("project", "Cora")),
     # 25 characters: past the limit that keeps <project>-<env>-<part> names within AWS limits.
     Case("project-too-long", "prd", "project", "'cora-project-name-25-char'", "2-24 lowercase letters",
-         change=_set("project", "cora-project-name-25-char")),
+         change=set_key("project", "cora-project-name-25-char")),
     # '--' passes the project rule but makes 'co--ra-dev-web', which ECR refuses: only a pydantic dump.
     Case("project-double-hyphen", "dev", "project", "'co--ra'", "lowercase letters",
-         change=_set("project", "co--ra")),
+         change=set_key("project", "co--ra")),
     # -- keys and types --------------------------------------------------------------------------------
     # A misspelt key is an error, not silently ignored; the message should say which keys exist.
     Case("unknown-key-typo", "dev", "app.imagetag", "imagetag", "image_tag",
-         change=_set("app.imagetag", "x")),
+         change=set_key("app.imagetag", "x")),
     # A string where a list is expected is refused, not split into characters.
     Case("audience-string-not-list", "dev", "auth.audience", "'api://cora-dev'", "valid tuple",
-         change=_set("auth.audience", "api://cora-dev")),
+         change=set_key("auth.audience", "api://cora-dev")),
     # A missing required key is named by its path.
     Case("missing-okta-issuer", "dev", "auth.okta_issuer", "missing", "required",
-         change=_delete("auth.okta_issuer")),
+         change=delete_key("auth.okta_issuer")),
     # A missing required table is named too.
-    Case("missing-state-table", "stg", "state", "missing", "required", change=_delete("state")),
+    Case("missing-state-table", "stg", "state", "missing", "required", change=delete_key("state")),
     # -- AWS values ------------------------------------------------------------------------------------
     # Not a region name.
     Case("invalid-region", "dev", "region", "'mars-1'", "such as 'eu-west-1'",
-         change=_set("region", "mars-1")),
+         change=set_key("region", "mars-1")),
     # A container port above 65535.
     Case("port-out-of-range", "prd", "app.port", "got 70000", "less than or equal to 65535",
-         change=_set("app.port", 70000)),
+         change=set_key("app.port", 70000)),
     # The JWT authorizer needs at least one audience.
     Case("jwt-without-audience", "prd", "auth.audience", "got []", "at least 1 item",
-         change=_set("auth.audience", [])),
+         change=set_key("auth.audience", [])),
     # A blank audience entry is no audience either.
-    Case("jwt-blank-audience", "prd", "auth.audience", "''", "non-empty", change=_set("auth.audience", [""])),
+    Case("jwt-blank-audience", "prd", "auth.audience", "''", "non-empty",
+         change=set_key("auth.audience", [""])),
     # -- image tags ------------------------------------------------------------------------------------
     # prd deploys pinned tags only: 'latest' in the file is refused.
     Case("prd-latest-tag-in-file", "prd", "app.image_tag", "'latest'", "pinned tag",
-         change=_set("app.image_tag", "latest")),
+         change=set_key("app.image_tag", "latest")),
     # The same tag through CORA_IMAGE_TAG (what CI sets) is refused too.
     Case("prd-latest-tag-from-env", "prd", "app.image_tag", "'latest'", "moving tags not allowed",
          env_vars={"CORA_IMAGE_TAG": "latest"}),
@@ -250,7 +227,8 @@ CASES = [
     Case("stg-moving-tag-from-env", "stg", "app.image_tag", "'main'", "pinned tag such as a git SHA",
          env_vars={"CORA_IMAGE_TAG": "main"}),
     # An empty tag in the file (main.py treats an empty CORA_IMAGE_TAG as unset, so the file is the way in).
-    Case("prd-empty-tag", "prd", "app.image_tag", "''", "1-128 letters", change=_set("app.image_tag", "")),
+    Case("prd-empty-tag", "prd", "app.image_tag", "''", "1-128 letters",
+         change=set_key("app.image_tag", "")),
     # -- environment selection and the files themselves ------------------------------------------------
     # An environment with no config is refused with the list of environments.
     Case("unknown-environment", "qa", "environment", "'qa'", "allowed: dev, stg, prd, local"),
@@ -414,7 +392,8 @@ def test_a_bad_image_tag_from_the_environment_is_blamed_on_the_variable(monkeypa
 # are not part of the table of 35, and each would cost a second of CPU as a process.
 IN_PROCESS = [
     # A quoted number is a string in TOML: it should be refused, not coerced to an int.
-    Case("port-quoted-number", "dev", "app.port", "'3000'", "integer", change=_set("app.port", "3000")),
+    Case("port-quoted-number", "dev", "app.port", "'3000'", "integer",
+         change=set_key("app.port", "3000")),
     # Listing an environment twice crashes in the jsii kernel (duplicate construct id).
     Case("environment-listed-twice", "dev", "CORA_ENVIRONMENTS", "'dev'", "once",
          env_vars={"CORA_ENVIRONMENTS": "dev,dev"}),
@@ -425,18 +404,19 @@ IN_PROCESS = [
     # Values config accepts but a construct refuses while the stack is built: nothing is written, but
     # the message is pydantic's raw report.
     Case("state-bucket", "dev", "state.bucket", "'Bad_Bucket'", "3-63 lowercase letters",
-         change=_set("state.bucket", "Bad_Bucket")),
+         change=set_key("state.bucket", "Bad_Bucket")),
     Case("state-key-absolute", "dev", "state.key", "'/cora/dev.tfstate'", "relative object key",
-         change=_set("state.key", "/cora/dev.tfstate")),
+         change=set_key("state.key", "/cora/dev.tfstate")),
     Case("state-region", "dev", "state.region", "'mars'", "such as 'eu-west-1'",
-         change=_set("state.region", "mars")),
+         change=set_key("state.region", "mars")),
     Case("state-kms-alias", "stg", "state.kms_key_id", "'alias/state'", "alias ARNs are not accepted",
-         change=_set("state.kms_key_id", "alias/state")),
-    Case("secrets-empty", "dev", "app.secrets", "[]", "at least 1", change=_set("app.secrets", [])),
+         change=set_key("state.kms_key_id", "alias/state")),
+    Case("secrets-empty", "dev", "app.secrets", "[]", "at least 1",
+         change=set_key("app.secrets", [])),
     Case("secret-name-too-long", "dev", "app.secrets", "'SSSS", "512 characters",
-         change=_set("app.secrets", ["S" * 600])),
+         change=set_key("app.secrets", ["S" * 600])),
     Case("audience-blank-space", "prd", "auth.audience", "' '", "non-empty",
-         change=_set("auth.audience", [" "])),
+         change=set_key("auth.audience", [" "])),
 ]  # fmt: skip
 
 
