@@ -5,7 +5,7 @@ reads the stack's resolved Terraform configuration, so it judges what will be de
 construct (ours or a raw provider resource) made it. A violation is one line::
 
     prd/web-repository/repository: ecr-immutable-tags: image_tag_mutability is 'MUTABLE'; prd requires
-    immutable tags. Fix: set EcrRepoProps.tag_mutability to IMMUTABLE
+    immutable tags. Fix: set EcrRepoProps.tag_mutability to TagMutability.IMMUTABLE
 
 ``check_app(app)`` runs the rules of every stack before anything is written and raises
 :class:`PolicyViolationError` listing every violation (``main.py`` calls it before ``app.synth()``).
