@@ -35,10 +35,11 @@ from cdktf import Annotations, App, Aspects, IAspect, TerraformStack
 from constructs import IConstruct
 
 from constructs_lib._validation import is_secret_like, one_of
+from constructs_lib.ecr_repo import AUTH_TOKEN_ACTION
 from constructs_lib.errors import CoraInfraError
 
 # Actions AWS only accepts on the resource "*": they act on no particular resource.
-ACTIONS_REQUIRING_STAR = frozenset({"ecr:GetAuthorizationToken"})
+ACTIONS_REQUIRING_STAR = frozenset({AUTH_TOKEN_ACTION})
 MIN_PRD_LOG_RETENTION_DAYS = 30
 STRICT_CORS_ENVIRONMENTS = frozenset({"stg", "prd"})
 PRODUCTION = frozenset({"prd"})

@@ -9,18 +9,10 @@ The tests set ``database=None``, so no example database is written; the remainin
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from hypothesis.configuration import set_hypothesis_home_dir
 
-
-def _cache_dir() -> Path:
-    explicit = os.environ.get("CORA_INFRA_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "cora-infra"
-
+from constructs_lib._aws import cache_dir
 
 if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
-    set_hypothesis_home_dir(_cache_dir() / "hypothesis")
+    set_hypothesis_home_dir(cache_dir() / "hypothesis")
