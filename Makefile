@@ -94,7 +94,7 @@ lock:
 ## A deploy with no AWS account: emulators up (moto + App Runner emulator), bootstrap the state bucket,
 ## deploy the local environment, show its outputs, destroy it, emulators down.
 demo-local: install
-	rm -f cdktf.out/stacks/bootstrap-local/terraform.bootstrap-local.tfstate*
+	rm -f .cora-state/bootstrap-local.tfstate*
 	$(MAKE) --no-print-directory lock STACKS="bootstrap-local local"
 	$(PY) -m devtools.emulators run -- bash -c 'set -e; \
 	  npx cdktf deploy bootstrap-local --auto-approve; \

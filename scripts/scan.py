@@ -38,7 +38,16 @@ SCAN_DIR = ROOT / "cdktf.out.scan"
 SCAN_VENV = ROOT / ".venv-scan"
 FRAMEWORKS = ("terraform_json", "dockerfile", "github_actions")
 # The stacks main.py writes with default settings; a missing one means the scan would miss it.
-EXPECTED_STACKS = ("dev", "stg", "prd", "local", "bootstrap", "bootstrap-local")
+EXPECTED_STACKS = (
+    "dev",
+    "stg",
+    "prd",
+    "local",
+    "bootstrap-dev",
+    "bootstrap-stg",
+    "bootstrap-prd",
+    "bootstrap-local",
+)
 # Settings that change what main.py synthesizes: the scan always covers the default, full output.
 SYNTH_SETTINGS = (
     "CORA_ENVIRONMENTS",

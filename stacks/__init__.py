@@ -5,30 +5,44 @@ from collections.abc import Sequence
 from cdktf import App
 
 from constructs_lib import LocalBackendConfig
-from stacks.bootstrap_stack import StateBootstrapStack
+from stacks.bootstrap_stack import StateBootstrapStack, bootstrap_stack_id
 from stacks.config import EnvConfig, Environment, load_config
 from stacks.cora_app_stack import CoraAppStack
 
-__all__ = ["CoraAppStack", "EnvConfig", "Environment", "StateBootstrapStack", "build_app", "load_config"]
+__all__ = [
+    "CoraAppStack",
+    "EnvConfig",
+    "Environment",
+    "StateBootstrapStack",
+    "bootstrap_stack_id",
+    "build_app",
+    "load_config",
+]
 
 
 def build_app(app: App, configs: Sequence[EnvConfig], *, local_state: bool = False) -> None:
     """Add every environment stack, and one bootstrap stack per state bucket, to ``app``.
 
-    Bootstrap stack ids: ``bootstrap`` for the (single) AWS state bucket, ``bootstrap-local`` for the
-    emulator's; with several AWS buckets, ``bootstrap-<bucket>``.
+    A state bucket lives in one account and region; the environments that keep their state in it are
+    that bucket's group, and its bootstrap stack is ``bootstrap-<env>[-<env>...]`` (``bootstrap-prd``,
+    ``bootstrap-local``): run it with that account's credentials before the first of them.
     """
-    buckets: dict[tuple[str, str, bool], EnvConfig] = {}
+    groups: dict[tuple[str, str, bool], list[EnvConfig]] = {}
     for config in configs:
         backend = (
             LocalBackendConfig(path=f"terraform.{config.environment.value}.tfstate") if local_state else None
         )
         CoraAppStack(app, config, backend=backend)
         state = config.s3_backend
-        buckets.setdefault((state.bucket, state.region, state.emulated), config)
-    real = [key for key in buckets if not key[2]]
-    for (bucket, region, emulated), config in buckets.items():
-        id_ = "bootstrap-local" if emulated else ("bootstrap" if len(real) == 1 else f"bootstrap-{bucket}")
+        groups.setdefault((state.bucket, state.region, state.emulated), []).append(config)
+    for (bucket, region, _), members in groups.items():
+        first = members[0]
         StateBootstrapStack(
-            app, id_, project=config.project, bucket=bucket, region=region, emulator=config.emulator
+            app,
+            bootstrap_stack_id(c.environment.value for c in members),
+            project=first.project,
+            bucket=bucket,
+            region=region,
+            account_id=next((c.account_id for c in members if c.account_id), None),
+            emulator=first.emulator,
         )

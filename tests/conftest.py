@@ -22,7 +22,9 @@ CONFIG_DIR = ROOT / "config"
 ENVIRONMENTS = ("dev", "stg", "prd")  # the AWS environments
 ALL_ENVIRONMENTS = (*ENVIRONMENTS, "local")
 # Every stack main.py writes: the environments plus one bootstrap stack per state bucket.
-STACKS = (*ALL_ENVIRONMENTS, "bootstrap", "bootstrap-local")
+STACKS = (*ALL_ENVIRONMENTS, "bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local")
+# The bootstrap stacks of the AWS environments (one state bucket per account and region).
+BOOTSTRAP_STACKS = ("bootstrap-dev", "bootstrap-stg", "bootstrap-prd")
 
 Synthesized = dict[str, Any]
 

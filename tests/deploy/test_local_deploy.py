@@ -65,7 +65,10 @@ def aws(emulators: Emulators, env: dict[str, str]) -> Any:
 @pytest.fixture(scope="module")
 def work(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("deploy")
-    return {name: root / name for name in ("synth-first", "synth-full", "bootstrap", "local")}
+    # Stack folders laid out as cdktf's (<outdir>/stacks/<id>): the bootstrap state goes beside <outdir>.
+    return {name: root / "out" / "stacks" / name for name in ("bootstrap", "local")} | {
+        name: root / name for name in ("synth-first", "synth-full")
+    }
 
 
 def _timed(phase: str) -> Any:
@@ -114,7 +117,7 @@ def _synth(outdir: Path, env: dict[str, str], **extra: str) -> None:
 
 def _stack_dir(work: dict[str, Path], name: str, source: str, stack: str) -> Path:
     target = work[name]
-    target.mkdir(exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
     shutil.copy(work[source] / "stacks" / stack / "cdk.tf.json", target / "cdk.tf.json")
     return target
 

@@ -29,10 +29,10 @@ INTENDED = {
     "CKV2_AWS_57": {"dev", "local"},  # secret rotation
     "CKV_AWS_338": {"dev", "stg", "local"},  # log retention >= 1 year
     "CKV_AWS_309": {"dev", "stg", "prd", "local"},  # the deliberately public GET /v1/status route
-    "CKV2_AWS_62": {"bootstrap", "bootstrap-local"},
-    "CKV_AWS_144": {"bootstrap", "bootstrap-local"},
-    "CKV_AWS_145": {"bootstrap", "bootstrap-local"},
-    "CKV_AWS_18": {"bootstrap", "bootstrap-local"},
+    "CKV2_AWS_62": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},
+    "CKV_AWS_144": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},
+    "CKV_AWS_145": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},
+    "CKV_AWS_18": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},
 }
 # prd must satisfy these itself (customer key, rotation, a year of logs); stg all but retention.
 PRD_MUST_PASS = ("CKV_AWS_136", "CKV_AWS_149", "CKV_AWS_158", "CKV2_AWS_57", "CKV_AWS_338")

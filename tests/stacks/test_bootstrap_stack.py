@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from constructs_lib import StateBucketProps
-from tests.conftest import only, resources
+from tests.conftest import BOOTSTRAP_STACKS, only, resources
+
+ACCOUNTS = {"dev": "111111111111", "stg": "222222222222", "prd": "333333333333"}
 
 
-def test_aws_state_bucket_is_versioned_encrypted_private_and_tls_only(synthesized):
-    doc = synthesized["bootstrap"]
-    assert only(resources(doc, "aws_s3_bucket"))["bucket"] == "cora-terraform-state-us-east-1"
+@pytest.mark.parametrize("env", sorted(ACCOUNTS))
+def test_each_account_bootstraps_its_own_state_bucket(synthesized, env):
+    account = ACCOUNTS[env]
+    doc = synthesized[f"bootstrap-{env}"]
+    bucket = f"cora-tfstate-{account}-us-east-1"
+    assert only(resources(doc, "aws_s3_bucket"))["bucket"] == bucket
+    # The bucket's account only: a bootstrap run with another account's credentials is refused.
+    assert only(doc["provider"]["aws"])["allowed_account_ids"] == [account]
+    assert synthesized[env]["terraform"]["backend"]["s3"]["bucket"] == bucket
+    assert only(synthesized[env]["provider"]["aws"])["allowed_account_ids"] == [account]
+
+
+def test_bootstrap_state_is_kept_outside_the_output_folder(synthesized):
+    for stack in (*BOOTSTRAP_STACKS, "bootstrap-local"):
+        path = synthesized[stack]["terraform"]["backend"]["local"]["path"]
+        assert path == f"../../../.cora-state/{stack}.tfstate"
+        # Terraform runs in <outdir>/stacks/<id>: the file resolves beside the outdir, not inside it.
+        resolved = (Path("/project/cdktf.out/stacks") / stack / path).resolve()
+        assert resolved == Path(f"/project/.cora-state/{stack}.tfstate")
+
+
+@pytest.mark.parametrize("stack", BOOTSTRAP_STACKS)
+def test_aws_state_bucket_is_versioned_encrypted_private_and_tls_only(synthesized, stack):
+    doc = synthesized[stack]
     assert only(resources(doc, "aws_s3_bucket"))["force_destroy"] is False
     versioning = only(resources(doc, "aws_s3_bucket_versioning"))
     assert versioning["versioning_configuration"] == {"status": "Enabled"}
@@ -31,7 +56,6 @@ def test_aws_state_bucket_is_versioned_encrypted_private_and_tls_only(synthesize
         {"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}
     ]
     assert only(resources(doc, "aws_s3_bucket_policy"))["depends_on"]
-    assert doc["terraform"]["backend"] == {"local": {"path": "terraform.bootstrap.tfstate"}}
 
 
 def test_emulator_bucket_is_throwaway_and_plain_http(synthesized):
@@ -42,7 +66,6 @@ def test_emulator_bucket_is_throwaway_and_plain_http(synthesized):
 
 
 def test_environment_stacks_keep_state_in_the_bootstrapped_bucket(synthesized):
-    assert synthesized["dev"]["terraform"]["backend"]["s3"]["bucket"] == "cora-terraform-state-us-east-1"
     local = synthesized["local"]["terraform"]["backend"]["s3"]
     assert local["bucket"] == "cora-terraform-state-local"
     assert local["use_lockfile"] is True
@@ -57,7 +80,7 @@ def test_invalid_state_bucket_names_are_refused(bucket):
     assert repr(bucket) in str(err.value)
 
 
-@pytest.mark.parametrize("stack", ["bootstrap", "bootstrap-local"])
+@pytest.mark.parametrize("stack", [*BOOTSTRAP_STACKS, "bootstrap-local"])
 def test_old_state_versions_expire_after_90_days_once_versioning_is_on(synthesized, stack):
     doc = synthesized[stack]
     lifecycle = only(resources(doc, "aws_s3_bucket_lifecycle_configuration"))
