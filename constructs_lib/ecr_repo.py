@@ -23,8 +23,10 @@ PULL_ACTIONS = (
     "ecr:DescribeImages",
     "ecr:GetDownloadUrlForLayer",
 )
+# AWS lists BatchGetImage among the permissions a push needs (clients read the manifest back).
 PUSH_ACTIONS = (
     "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
     "ecr:CompleteLayerUpload",
     "ecr:InitiateLayerUpload",
     "ecr:PutImage",
@@ -179,7 +181,7 @@ class EcrRepo(Construct):
             self,
             "pull",
             role,
-            policy_name=f"{self.props.name.replace('/', '-')}-ecr-pull",
+            policy_name=f"{self.props.name}-ecr-pull",
             statements=self._statements(PULL_ACTIONS, "Pull"),
         )
 
@@ -189,7 +191,7 @@ class EcrRepo(Construct):
             self,
             "push",
             role,
-            policy_name=f"{self.props.name.replace('/', '-')}-ecr-push",
+            policy_name=f"{self.props.name}-ecr-push",
             statements=self._statements(PUSH_ACTIONS, "Push"),
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
@@ -9,6 +11,10 @@ from weakref import WeakKeyDictionary
 from constructs import Construct
 
 from constructs_lib import _aws
+
+# IAM inline policy names: 1-128 characters of letters, digits and +=,.@_-.
+MAX_POLICY_NAME = 128
+_POLICY_NAME_INVALID = re.compile(r"[^A-Za-z0-9+=,.@_-]")
 
 # grantor -> (verb, role path, statements) -> the policy that grant made
 _GRANTS: WeakKeyDictionary[Construct, dict[tuple[str, str, str], _aws.IamRolePolicy]] = WeakKeyDictionary()
@@ -40,6 +46,16 @@ class PolicyStatement:
             ]
             or None,
         )
+
+
+def fit_policy_name(name: str) -> str:
+    """``name`` as a valid IAM inline policy name: invalid characters become ``-``, and a name longer
+    than 128 characters is cut and ends in a hash of the whole name, so two long names stay distinct."""
+    valid = _POLICY_NAME_INVALID.sub("-", name)
+    if len(valid) <= MAX_POLICY_NAME:
+        return valid
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{valid[: MAX_POLICY_NAME - len(digest) - 1]}-{digest}"
 
 
 def policy_document(
@@ -108,7 +124,7 @@ def grant(
     # Ids and names come from the role's path and the order of grants: stable across machines.
     count = sum(1 for k in grants if k[:2] == key[:2])
     id_ = f"{verb}-{role_id}-{addr[-8:]}" + (f"-{count + 1}" if count else "")
-    name = f"{policy_name[:120]}-{count + 1}" if count else policy_name
+    name = fit_policy_name(f"{policy_name}-{count + 1}" if count else policy_name)
     document = policy_document(grantor, f"{id_}-document", statements)
     policy = _aws.IamRolePolicy(grantor, id_, name=name, role=role.name, policy=document.json)
     grants[key] = policy

@@ -280,4 +280,4 @@ class AppSecrets(Construct):
 
 
 def _policy_name(base: str) -> str:
-    return re.sub(r"[^\w+=,.@-]", "-", base)[:110] + "-read-secrets"
+    return f"{base}-read-secrets"  # grant() fits it to IAM's rules

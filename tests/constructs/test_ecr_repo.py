@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from pydantic import ValidationError
@@ -113,3 +114,42 @@ def test_out_of_range_settings_are_refused(field, value):
 def test_unknown_prop_is_refused():
     with pytest.raises(ValidationError, match="scan_on_psh"):
         EcrRepoProps(name="cora-dev-web", scan_on_psh=False)
+
+
+def test_grant_push_has_every_action_aws_lists_for_a_push(synth):
+    # AWS's "pushing an image" permissions include BatchGetImage (the client reads the manifest back).
+    def build(stack):
+        repo = EcrRepo(stack, "web", props=EcrRepoProps(name="cora-dev-web"))
+        repo.grant_push(_aws.IamRole(stack, "ci", assume_role_policy="{}"))
+
+    doc = synth(build)
+    statements = only(list(data_sources(doc, "aws_iam_policy_document").values()))["statement"]
+    push = next(s for s in statements if s["sid"] == "Push")
+    assert sorted(push["actions"]) == [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:CompleteLayerUpload",
+        "ecr:InitiateLayerUpload",
+        "ecr:PutImage",
+        "ecr:UploadLayerPart",
+    ]
+
+
+def test_grants_on_a_long_repository_name_get_valid_distinct_policy_names(synth):
+    # ECR allows 256-character names; IAM inline policy names allow 128 characters of [\w+=,.@-].
+    name = "/".join(["cora-feature-module-images"] * 9) + "/web"
+    assert len(name) > 200
+
+    def build(stack):
+        repo = EcrRepo(stack, "web", props=EcrRepoProps(name=name))
+        role = _aws.IamRole(stack, "ci", assume_role_policy="{}")
+        repo.grant_pull(role)
+        repo.grant_push(role)
+
+    names = [p["name"] for p in resources(synth(build), "aws_iam_role_policy")]
+    assert len(names) == 2
+    assert len(set(names)) == 2
+    for policy_name in names:
+        assert 1 <= len(policy_name) <= 128
+        assert re.fullmatch(r"[A-Za-z0-9+=,.@_-]+", policy_name), policy_name
+        assert policy_name.startswith("cora-feature-module-images-cora-feature")
