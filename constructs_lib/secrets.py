@@ -21,7 +21,65 @@ from constructs_lib.iam import PolicyStatement, grant
 
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _READ_ACTIONS = ("secretsmanager:GetSecretValue",)
-_SCHEDULE = re.compile(r"^(rate\(\d+ (hours?|days?)\)|cron\([^()]+\))$")
+_RATE = re.compile(r"rate\((?P<value>[1-9][0-9]{0,5}) (?P<unit>hours?|days?)\)", re.ASCII)
+_CRON = re.compile(r"cron\((?P<fields>[^()]+)\)", re.ASCII)
+# AWS: rotation at most every four hours, at least every 1000 days.
+MIN_ROTATION_HOURS = 4
+MAX_ROTATION_DAYS = 1000
+DEFAULT_ROTATION_DAYS = 30
+
+
+def _cron_hours(fields: list[str]) -> list[int] | None:
+    """The hours a Secrets Manager cron fires at, or ``None`` when it fires more than once an hour
+    (or at hours this check cannot read exactly, such as ``*``, ranges and steps under four)."""
+    minutes, hours = fields[0], fields[1]
+    if not minutes.isdigit():
+        return None  # several minutes of each hour
+    if "/" in hours:
+        start, _, step = hours.partition("/")
+        if not step.isdigit() or int(step) < MIN_ROTATION_HOURS or not (start == "*" or start.isdigit()):
+            return None
+        return list(range(0 if start == "*" else int(start), 24, int(step)))
+    if not all(h.isdigit() for h in hours.split(",")):
+        return None
+    return sorted(int(h) for h in hours.split(","))
+
+
+def check_schedule_expression(value: str) -> str:
+    """A rotation schedule Secrets Manager accepts: ``rate(N hours)`` (N >= 4), ``rate(N days)``
+    (1-1000) or a six-field ``cron(...)`` firing at most every four hours."""
+    allowed = (
+        f"use 'rate(N hours)' with N >= {MIN_ROTATION_HOURS}, 'rate(N days)' with N from 1 to "
+        f"{MAX_ROTATION_DAYS}, or 'cron(minutes hours day-of-month month day-of-week year)' firing at "
+        f"most every {MIN_ROTATION_HOURS} hours"
+    )
+    rate = _RATE.fullmatch(value)
+    if rate:
+        number, hours = int(rate["value"]), rate["unit"].startswith("hour")
+        if hours and number < MIN_ROTATION_HOURS:
+            raise ValueError(
+                f"schedule_expression {value!r} rotates more often than AWS allows (every "
+                f"{MIN_ROTATION_HOURS} hours at most); {allowed}"
+            )
+        if (number / 24 if hours else number) > MAX_ROTATION_DAYS:
+            raise ValueError(
+                f"schedule_expression {value!r} is longer than {MAX_ROTATION_DAYS} days; {allowed}"
+            )
+        return value
+    cron = _CRON.fullmatch(value)
+    if cron:
+        fields = cron["fields"].split()
+        if len(fields) != 6:
+            raise ValueError(f"schedule_expression {value!r} has {len(fields)} cron fields, not 6; {allowed}")
+        fired = _cron_hours(fields)
+        gaps = [b - a for a, b in zip(fired, [*fired[1:], fired[0] + 24], strict=True)] if fired else []
+        if fired is None or (gaps and min(gaps) < MIN_ROTATION_HOURS):
+            raise ValueError(
+                f"schedule_expression {value!r} may rotate more often than every {MIN_ROTATION_HOURS} "
+                f"hours; {allowed}"
+            )
+        return value
+    raise ValueError(f"schedule_expression {value!r} is invalid; {allowed}")
 
 
 def _check_recovery_window(value: int) -> int:
@@ -43,13 +101,16 @@ class SecretRotation(BaseModel):
 
     lambda_arn: str
     """The rotation function's ARN."""
-    after_days: int | None = Field(30, strict=True, ge=1, le=1000)
-    """Default: rotate every 30 days. ``None`` when ``schedule_expression`` sets the schedule."""
+    after_days: int | None = Field(default=None, strict=True, ge=1, le=MAX_ROTATION_DAYS)
+    """Rotate every N days (1-1000). Default: every 30 days, unless ``schedule_expression`` is set."""
     schedule_expression: str | None = None
-    """Instead of ``after_days``: ``rate(N days)``, ``rate(N hours)`` or ``cron(...)``."""
-    rotate_immediately: bool = Field(False, strict=True)
-    """Default: wait for the schedule. Secrets are created empty, and the first value is set out of band;
-    rotating at creation would run the Lambda against a secret with no value."""
+    """Instead of ``after_days``: ``rate(N hours)`` (N >= 4), ``rate(N days)`` or a six-field
+    ``cron(...)`` that fires at most every four hours (AWS's limits)."""
+    rotate_immediately: bool = Field(default=False, strict=True)
+    """Default: wait for the schedule. Even so, Secrets Manager runs the Lambda's ``testSecret`` step when
+    the rotation is created; a secret without a value fails it and can leave an ``AWSPENDING`` version
+    behind, so create rotation only once every secret has a value (the stacks' first deploy phase,
+    ``CORA_SKIP_SERVICE=1``, leaves it out, and ``python -m devtools.preflight`` checks the values)."""
 
     @field_validator("lambda_arn")
     @classmethod
@@ -59,21 +120,23 @@ class SecretRotation(BaseModel):
     @field_validator("schedule_expression")
     @classmethod
     def _schedule(cls, value: str | None) -> str | None:
-        if value is not None and not _SCHEDULE.fullmatch(value):
-            raise ValueError(
-                f"schedule_expression {value!r} is invalid; "
-                "use 'rate(N days)', 'rate(N hours)' or 'cron(...)'"
-            )
-        return value
+        return None if value is None else check_schedule_expression(value)
 
     @model_validator(mode="after")
     def _one_schedule(self) -> SecretRotation:
-        if (self.after_days is None) == (self.schedule_expression is None):
+        if self.after_days is not None and self.schedule_expression is not None:
             raise ValueError(
-                "secret rotation needs exactly one of after_days and schedule_expression "
+                "secret rotation takes one of after_days and schedule_expression, not both "
                 f"(got after_days={self.after_days!r}, schedule_expression={self.schedule_expression!r})"
             )
         return self
+
+    @property
+    def days(self) -> int | None:
+        """The rotation interval in days, or ``None`` when ``schedule_expression`` sets the schedule."""
+        if self.schedule_expression is not None:
+            return None
+        return self.after_days or DEFAULT_ROTATION_DAYS
 
 
 class SecretProps(BaseModel):
@@ -168,7 +231,7 @@ class Secret(Construct):
             rotation_lambda_arn=rotation.lambda_arn,
             rotate_immediately=rotation.rotate_immediately,
             rotation_rules=_aws.SecretsmanagerSecretRotationRotationRules(
-                automatically_after_days=rotation.after_days,
+                automatically_after_days=rotation.days,
                 schedule_expression=rotation.schedule_expression,
             ),
             depends_on=[permission],
