@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from enum import StrEnum
 
+from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 from pydantic import BaseModel, Field, field_validator
 
@@ -62,6 +63,9 @@ class EcrRepoProps(BaseModel):
     """Default: AES256 encryption with an AWS-owned key; set a KMS key ARN to use KMS encryption."""
     force_delete: bool = Field(False, strict=True)
     """Default: destroying the repository fails while it still holds images."""
+    prevent_destroy: bool = Field(default=False, strict=True)
+    """Default: an apply may destroy it. ``True`` (the stacks set it in stg and prd) makes Terraform refuse
+    any plan that would destroy or replace it, e.g. a ForceNew change such as turning on encryption."""
     tags: Mapping[str, str] = Field(default_factory=dict)
     """Extra tags on the repository (the provider's default tags apply too)."""
 
@@ -145,6 +149,8 @@ class EcrRepo(Construct):
             encryption_configuration=[encryption],
             force_delete=props.force_delete,
             tags=dict(props.tags) or None,
+            # Encryption and name are ForceNew: replacing a repository deletes its images.
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None,
         )
         # Read once: attribute reads are round trips to the jsii kernel.
         self._repository_url: str = self.repository.repository_url

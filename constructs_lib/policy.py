@@ -24,29 +24,47 @@ The reason lands in the synthesized JSON, in the ``//`` comment of each resource
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from weakref import WeakKeyDictionary
 
 import jsii
 from cdktf import Annotations, App, Aspects, IAspect, TerraformStack
 from constructs import IConstruct
 
-from constructs_lib._validation import is_secret_like, one_of
-from constructs_lib.ecr_repo import AUTH_TOKEN_ACTION
+from constructs_lib._validation import one_of
 from constructs_lib.errors import CoraInfraError
+from constructs_lib.policy_rules import (
+    PROTECTED_ENVIRONMENTS,
+    RULE_IDS,
+    RULES,
+    Resource,
+    Rule,
+    Violation,
+    evaluate,
+    resources_of,
+)
 
-# Actions AWS only accepts on the resource "*": they act on no particular resource.
-ACTIONS_REQUIRING_STAR = frozenset({AUTH_TOKEN_ACTION})
-MIN_PRD_LOG_RETENTION_DAYS = 30
-STRICT_CORS_ENVIRONMENTS = frozenset({"stg", "prd"})
-PRODUCTION = frozenset({"prd"})
+__all__ = [
+    "PROTECTED_ENVIRONMENTS",
+    "RULES",
+    "RULE_IDS",
+    "OrganisationPolicy",
+    "PolicyViolationError",
+    "Resource",
+    "Rule",
+    "Suppression",
+    "Violation",
+    "apply_policy",
+    "check_app",
+    "evaluate",
+    "find_violations",
+    "resources_of",
+    "suppress",
+]
+
 MIN_REASON_LENGTH = 10
 METADATA_KEY = "cora-infra"
-
-Json = dict[str, Any]
 
 
 class PolicyViolationError(CoraInfraError):
@@ -57,275 +75,6 @@ class PolicyViolationError(CoraInfraError):
         count = len(self.violations)
         lines = "\n".join(f"  {v}" for v in self.violations)
         super().__init__(f"{count} policy violation{'s' if count != 1 else ''}:\n{lines}")
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule at one resource."""
-
-    path: str
-    """Construct path of the resource, e.g. ``prd/web-repository/repository``."""
-    rule: str
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.rule}: {self.message}. Fix: {self.fix}"
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One resource or data source of the resolved Terraform configuration."""
-
-    kind: str
-    """``resource`` or ``data``."""
-    type: str
-    name: str
-    config: Json
-
-    @property
-    def path(self) -> str:
-        """The construct path cdktf records in the ``//`` metadata (the logical address otherwise)."""
-        meta = self.config.get("//", {}).get("metadata", {})
-        return str(meta.get("path") or f"{self.type}.{self.name}")
-
-
-Check = Callable[[Resource, str], Iterable[str]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A named organisation rule: which resources it reads, where it applies and how to fix it."""
-
-    id: str
-    description: str
-    fix: str
-    check: Check
-    environments: frozenset[str] | None = None
-    """Where the rule applies; ``None``: every environment."""
-
-    def applies_to(self, environment: str) -> bool:
-        """True when the rule is enforced in ``environment``."""
-        return self.environments is None or environment in self.environments
-
-
-def _blocks(value: object) -> list[Json]:
-    """A nested block as a list of dicts (the JSON holds one object or a list of them)."""
-    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
-
-
-def _strings(value: object) -> list[str]:
-    """A string or a list of strings (IAM JSON allows both) as a list."""
-    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
-
-
-# -- the rules ---------------------------------------------------------------------------------------
-def _cors_no_wildcard(resource: Resource, environment: str) -> Iterator[str]:
-    if resource.type != "aws_apigatewayv2_api":
-        return
-    for cors in _blocks(resource.config.get("cors_configuration")):
-        if "*" in _strings(cors.get("allow_origins")):
-            yield f"CORS allow_origins is '*'; {environment} admits only explicit https origins"
-
-
-def _ecr_immutable(resource: Resource, environment: str) -> Iterator[str]:
-    if resource.type != "aws_ecr_repository":
-        return
-    mutability = resource.config.get("image_tag_mutability", "MUTABLE")  # the provider's default
-    if mutability != "IMMUTABLE":
-        yield f"image_tag_mutability is {mutability!r}; {environment} requires immutable tags"
-
-
-def _access_logs(resource: Resource, environment: str) -> Iterator[str]:
-    if resource.type not in {"aws_apigatewayv2_stage", "aws_api_gateway_stage"}:
-        return
-    settings = _blocks(resource.config.get("access_log_settings"))
-    if not any(s.get("destination_arn") and s.get("format") for s in settings):
-        yield "the API stage writes no access logs (access_log_settings with destination_arn and format)"
-
-
-def _throttling(resource: Resource, environment: str) -> Iterator[str]:
-    if resource.type != "aws_apigatewayv2_stage":
-        return
-    settings = _blocks(resource.config.get("default_route_settings"))
-    missing = [
-        key
-        for key in ("throttling_burst_limit", "throttling_rate_limit")
-        if not any(s.get(key) is not None for s in settings)
-    ]
-    if missing:
-        yield f"the API stage sets no {' or '.join(missing)} (default_route_settings)"
-
-
-def _log_retention(resource: Resource, environment: str) -> Iterator[str]:
-    if resource.type != "aws_cloudwatch_log_group":
-        return
-    days = resource.config.get("retention_in_days")
-    # Absent or 0 means "never expire", which keeps logs at least as long as required.
-    if isinstance(days, int) and 0 < days < MIN_PRD_LOG_RETENTION_DAYS:
-        yield (
-            f"retention_in_days is {days}; {environment} keeps logs at least "
-            f"{MIN_PRD_LOG_RETENTION_DAYS} days"
-        )
-
-
-def _env_var_maps(value: object) -> Iterator[Mapping[str, object]]:
-    """Every ``runtime_environment_variables`` map anywhere in a resource's configuration."""
-    for block in _blocks(value):
-        for key, child in block.items():
-            if key == "runtime_environment_variables" and isinstance(child, dict):
-                yield child
-            elif isinstance(child, dict | list):
-                yield from _env_var_maps(child)
-
-
-def _no_secret_env(resource: Resource, environment: str) -> Iterator[str]:
-    if resource.type != "aws_apprunner_service":
-        return
-    for variables in _env_var_maps(resource.config):
-        for name in sorted(variables):
-            if is_secret_like(name):
-                yield f"plain environment variable {name!r} looks like a secret"
-
-
-def _statements(resource: Resource) -> Iterator[Json]:
-    """Allow statements of an IAM policy: policy-document data sources and literal JSON policies."""
-    if resource.kind == "data" and resource.type == "aws_iam_policy_document":
-        for statement in _blocks(resource.config.get("statement")):
-            if statement.get("effect", "Allow") == "Allow":
-                yield {
-                    "sid": statement.get("sid"),
-                    "actions": _strings(statement.get("actions")),
-                    "resources": _strings(statement.get("resources")),
-                    "not_actions": _strings(statement.get("not_actions")),
-                    "not_resources": _strings(statement.get("not_resources")),
-                }
-        return
-    if resource.type not in {"aws_iam_role_policy", "aws_iam_policy", "aws_iam_user_policy"}:
-        return
-    text = resource.config.get("policy")
-    if not isinstance(text, str) or "${" in text:
-        return  # a reference to a policy document: that data source is checked itself
-    try:
-        document = json.loads(text)
-    except ValueError:
-        return
-    for statement in _blocks(document.get("Statement") if isinstance(document, dict) else None):
-        if statement.get("Effect") == "Allow":
-            yield {
-                "sid": statement.get("Sid"),
-                "actions": _strings(statement.get("Action")),
-                "resources": _strings(statement.get("Resource")),
-                "not_actions": _strings(statement.get("NotAction")),
-                "not_resources": _strings(statement.get("NotResource")),
-            }
-
-
-def _label(statement: Json) -> str:
-    return f"statement {statement['sid']!r}" if statement.get("sid") else "a statement"
-
-
-def _iam_no_wildcard_action(resource: Resource, environment: str) -> Iterator[str]:
-    for statement in _statements(resource):
-        wild = [a for a in statement["actions"] if a == "*" or a.endswith(":*")]
-        if wild:
-            yield f"{_label(statement)} allows the wildcard action {', '.join(wild)}"
-        if statement["not_actions"]:
-            yield f"{_label(statement)} allows everything except {', '.join(statement['not_actions'])}"
-
-
-def _iam_no_wildcard_resource(resource: Resource, environment: str) -> Iterator[str]:
-    for statement in _statements(resource):
-        actions = set(statement["actions"])
-        if "*" in statement["resources"] and not (actions and actions <= ACTIONS_REQUIRING_STAR):
-            needing = sorted(actions - ACTIONS_REQUIRING_STAR)
-            yield f"{_label(statement)} allows {', '.join(needing) or 'its actions'} on resource '*'"
-        if statement["not_resources"]:
-            others = ", ".join(statement["not_resources"])
-            yield f"{_label(statement)} applies to every resource except {others}"
-
-
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "cors-no-wildcard",
-        "stg and prd admit only explicit CORS origins",
-        "list the app's https origins in CorsConfig.allow_origins (cors.allow_origins in config)",
-        _cors_no_wildcard,
-        STRICT_CORS_ENVIRONMENTS,
-    ),
-    Rule(
-        "ecr-immutable-tags",
-        "prd image tags are immutable",
-        "set EcrRepoProps.tag_mutability to TagMutability.IMMUTABLE",
-        _ecr_immutable,
-        PRODUCTION,
-    ),
-    Rule(
-        "api-access-logs",
-        "API stages write access logs",
-        "set access_log_settings on the stage (ModularApiGateway always does)",
-        _access_logs,
-    ),
-    Rule(
-        "api-throttling",
-        "API stages throttle requests",
-        "set throttling_burst_limit and throttling_rate_limit in default_route_settings "
-        "(ModularApiGatewayProps.throttling)",
-        _throttling,
-    ),
-    Rule(
-        "log-retention",
-        f"prd keeps logs at least {MIN_PRD_LOG_RETENTION_DAYS} days",
-        f"set retention_in_days to {MIN_PRD_LOG_RETENTION_DAYS} or more "
-        f"(allowed periods from {MIN_PRD_LOG_RETENTION_DAYS}: 30, 60, 90, 120, 150, 180, 365, ...)",
-        _log_retention,
-        PRODUCTION,
-    ),
-    Rule(
-        "no-secret-env",
-        "secret-looking names never travel as plain environment variables",
-        "pass the value through AppRunnerServiceProps.secrets (Secrets Manager), not environment",
-        _no_secret_env,
-    ),
-    Rule(
-        "iam-no-wildcard-action",
-        "IAM Allow statements name their actions",
-        "list the exact actions the principal needs (e.g. ecr:BatchGetImage), not '*' or 'service:*'",
-        _iam_no_wildcard_action,
-    ),
-    Rule(
-        "iam-no-wildcard-resource",
-        "IAM Allow statements name their resources",
-        "scope the statement to the resource ARNs it needs; '*' is only accepted for actions that "
-        f"AWS requires it for ({', '.join(sorted(ACTIONS_REQUIRING_STAR))})",
-        _iam_no_wildcard_resource,
-    ),
-)
-RULE_IDS = tuple(rule.id for rule in RULES)
-
-
-def resources_of(config: Mapping[str, Any]) -> Iterator[Resource]:
-    """Every resource and data source of a Terraform JSON configuration."""
-    for kind in ("resource", "data"):
-        for type_, named in (config.get(kind) or {}).items():
-            if not isinstance(named, dict):
-                continue
-            for name, body in named.items():
-                if name != "//" and isinstance(body, dict):
-                    yield Resource(kind, type_, name, body)
-
-
-def evaluate(config: Mapping[str, Any], environment: str, rules: Sequence[Rule] = RULES) -> list[Violation]:
-    """The violations of ``rules`` in a resolved Terraform configuration, suppressions not applied."""
-    found: list[Violation] = []
-    for resource in resources_of(config):
-        for rule in rules:
-            if rule.applies_to(environment):
-                found.extend(
-                    Violation(resource.path, rule.id, message, rule.fix)
-                    for message in rule.check(resource, environment)
-                )
-    return found
 
 
 # -- suppressions ------------------------------------------------------------------------------------

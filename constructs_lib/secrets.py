@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -153,6 +154,9 @@ class SecretProps(BaseModel):
     """Default: a deleted secret can be restored for 30 days (0 deletes at once, else 7-30)."""
     rotation: SecretRotation | None = None
     """Default: no automatic rotation; set a :class:`SecretRotation` to rotate with a Lambda."""
+    prevent_destroy: bool = Field(default=False, strict=True)
+    """Default: an apply may destroy it. ``True`` (the stacks set it in stg and prd) makes Terraform refuse
+    any plan that would destroy or replace it, e.g. a ForceNew change such as turning on encryption."""
     tags: Mapping[str, str] = Field(default_factory=dict)
 
     @field_validator("name")
@@ -208,6 +212,8 @@ class Secret(Construct):
             kms_key_id=props.kms_key_arn,
             recovery_window_in_days=props.recovery_window_days,
             tags=dict(props.tags) or None,
+            # The value lives only here (set out of band): a replacement would lose it.
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None,
         )
         self._arn: str = self.secret.arn  # read once: attribute reads are kernel round trips
         self.rotation: _aws.SecretsmanagerSecretRotation | None = None
@@ -266,6 +272,9 @@ class AppSecretsProps(BaseModel):
     recovery_window_days: int = Field(30, strict=True)
     rotation: SecretRotation | None = None
     """Default: no automatic rotation; set one to rotate every secret with the same Lambda."""
+    prevent_destroy: bool = Field(default=False, strict=True)
+    """Default: an apply may destroy it. ``True`` (the stacks set it in stg and prd) makes Terraform refuse
+    any plan that would destroy or replace it, e.g. a ForceNew change such as turning on encryption."""
     tags: Mapping[str, str] = Field(default_factory=dict)
 
     @field_validator("prefix")
@@ -318,6 +327,7 @@ class AppSecrets(Construct):
                     kms_key_arn=props.kms_key_arn,
                     recovery_window_days=props.recovery_window_days,
                     rotation=props.rotation,
+                    prevent_destroy=props.prevent_destroy,
                     tags=props.tags,
                 ),
             )

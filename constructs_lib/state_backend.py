@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from cdktf import LocalBackend, S3Backend, TerraformStack
+from cdktf import LocalBackend, S3Backend, TerraformResourceLifecycle, TerraformStack
 from constructs import Construct
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
@@ -129,6 +129,9 @@ class StateBucketProps(BaseModel):
     """Default: SSE-S3 (AES256); set a KMS key ARN to encrypt state objects with it."""
     force_destroy: bool = Field(False, strict=True)
     """Default: destroying the bucket fails while it holds state (set only for throwaway buckets)."""
+    prevent_destroy: bool = Field(default=True, strict=True)
+    """Default: Terraform refuses any plan that would destroy or replace the bucket (losing it orphans
+    every environment's state). Turn off only for a throwaway bucket, such as an emulator's."""
     tls_only: bool = Field(True, strict=True)
     """Default: a bucket policy denies every request not made over TLS. Turn off only for a local
     emulator that speaks plain HTTP (it enforces the policy and would refuse Terraform itself)."""
@@ -157,7 +160,13 @@ class StateBucket(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: StateBucketProps) -> None:
         super().__init__(scope, id_)
         self.props = props
-        self.bucket = _aws.S3Bucket(self, "bucket", bucket=props.bucket, force_destroy=props.force_destroy)
+        self.bucket = _aws.S3Bucket(
+            self,
+            "bucket",
+            bucket=props.bucket,
+            force_destroy=props.force_destroy,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None,
+        )
         _aws.S3BucketOwnershipControls(
             self,
             "ownership",

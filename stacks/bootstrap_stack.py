@@ -56,15 +56,18 @@ class StateBootstrapStack(TerraformStack):
             tags={"project": project, "environment": "shared", "managed-by": "cora-infra"},
         )
         apply_backend(self, LocalBackendConfig(path=bootstrap_state_path(id_)))
-        # Shared by every environment: the rules that hold everywhere apply.
-        apply_policy(self, environment="shared")
-        # An emulator's bucket is throwaway (force_destroy) and reached over plain HTTP (no TLS-only
-        # policy, which the emulator enforces); a real one keeps both protections.
         emulated = emulator is not None
+        # Shared by the environments of one account: the rules that hold everywhere apply, and the
+        # bucket must not be destroyable. An emulator's bucket is the local environment's.
+        apply_policy(self, environment="local" if emulated else "shared")
+        # An emulator's bucket is throwaway (force_destroy, destroyable) and reached over plain HTTP (no
+        # TLS-only policy, which the emulator enforces); a real one keeps every protection.
         self.state_bucket = StateBucket(
             self,
             "state",
-            props=StateBucketProps(bucket=bucket, force_destroy=emulated, tls_only=not emulated),
+            props=StateBucketProps(
+                bucket=bucket, force_destroy=emulated, prevent_destroy=not emulated, tls_only=not emulated
+            ),
         )
         TerraformOutput(
             self, "state_bucket", value=bucket, description="Bucket of the environment stacks' state"

@@ -18,6 +18,7 @@ from constructs_lib import (
     apply_backend,
     apply_policy,
 )
+from constructs_lib.policy_rules import PROTECTED_ENVIRONMENTS
 from stacks.config import EnvConfig
 from stacks.provider import add_aws_provider
 
@@ -32,6 +33,8 @@ class CoraAppStack(TerraformStack):
     def __init__(self, scope: Construct, config: EnvConfig, *, backend: BackendConfig | None = None) -> None:
         env = config.environment.value
         super().__init__(scope, env)
+        # Images and secret values of stg and prd must not be lost to an ordinary apply.
+        stateful = config.environment.value in PROTECTED_ENVIRONMENTS
         self.config = config
 
         add_aws_provider(
@@ -53,6 +56,7 @@ class CoraAppStack(TerraformStack):
                 untagged_expiry_days=config.ecr.untagged_expiry_days,
                 force_delete=config.ecr.force_delete,
                 kms_key_arn=config.encryption.kms_key_arn,
+                prevent_destroy=stateful,
             ),
         )
         self.secrets = AppSecrets(
@@ -63,6 +67,7 @@ class CoraAppStack(TerraformStack):
                 names=config.app.secrets,
                 kms_key_arn=config.encryption.kms_key_arn,
                 rotation=config.app.secret_rotation,
+                prevent_destroy=stateful,
             ),
         )
         self.api = ModularApiGateway(

@@ -16,6 +16,8 @@ from constructs_lib import (
     RULES,
     AppRunnerService,
     AppRunnerServiceProps,
+    AppSecrets,
+    AppSecretsProps,
     CoraInfraError,
     CorsConfig,
     EcrRepo,
@@ -23,6 +25,8 @@ from constructs_lib import (
     ModularApiGateway,
     ModularApiGatewayProps,
     PolicyViolationError,
+    StateBucket,
+    StateBucketProps,
     TagMutability,
     _aws,
     apply_policy,
@@ -64,7 +68,11 @@ def api(stack: TerraformStack, origins: tuple[str, ...] = ("*",)) -> ModularApiG
 
 
 def mutable_repo(stack: TerraformStack) -> EcrRepo:
-    return EcrRepo(stack, "repo", props=EcrRepoProps(name="t-web", tag_mutability=TagMutability.MUTABLE))
+    return EcrRepo(
+        stack,
+        "repo",
+        props=EcrRepoProps(name="t-web", tag_mutability=TagMutability.MUTABLE, prevent_destroy=True),
+    )
 
 
 def short_logs(stack: TerraformStack) -> None:
@@ -101,6 +109,41 @@ def test_wildcard_cors_is_allowed_in_dev_and_local(env):
     assert violations(env, api) == []
 
 
+def destroyable_stateful(stack: TerraformStack) -> None:
+    EcrRepo(stack, "repo", props=EcrRepoProps(name="t-web"))
+    AppSecrets(stack, "secrets", props=AppSecretsProps(prefix="t/prd", names=("NEXTAUTH_SECRET",)))
+    StateBucket(stack, "state", props=StateBucketProps(bucket="t-state-bucket", prevent_destroy=False))
+
+
+@pytest.mark.parametrize("env", ["stg", "prd", "shared"])
+def test_destroyable_stateful_resources_are_refused_in_stg_prd_and_state_buckets(env):
+    lines = violations(env, destroyable_stateful)
+    assert sorted(line.split(":")[0] for line in lines) == [
+        f"{env}/repo/repository",
+        f"{env}/secrets/NEXTAUTH_SECRET/secret",
+        f"{env}/state/bucket",
+    ]
+    assert all(": prevent-destroy: " in line and "Fix: set prevent_destroy=True" in line for line in lines)
+
+
+@pytest.mark.parametrize("env", ["dev", "local"])
+def test_destroyable_stateful_resources_are_allowed_in_dev_and_local(env):
+    assert violations(env, destroyable_stateful) == []
+
+
+def test_protected_stateful_resources_pass():
+    def build(stack: TerraformStack) -> None:
+        EcrRepo(stack, "repo", props=EcrRepoProps(name="t-web", prevent_destroy=True))
+        AppSecrets(
+            stack,
+            "secrets",
+            props=AppSecretsProps(prefix="t/prd", names=("NEXTAUTH_SECRET",), prevent_destroy=True),
+        )
+        StateBucket(stack, "state", props=StateBucketProps(bucket="t-state-bucket"))  # on by default
+
+    assert violations("prd", build) == []
+
+
 def test_mutable_ecr_tags_are_refused_in_prd_only():
     (line,) = violations("prd", mutable_repo)
     assert line.startswith("prd/repo/repository: ecr-immutable-tags: image_tag_mutability is 'MUTABLE'")
@@ -110,8 +153,9 @@ def test_mutable_ecr_tags_are_refused_in_prd_only():
 
 
 def test_raw_repository_without_mutability_uses_the_provider_default_and_is_refused_in_prd():
-    (line,) = violations("prd", lambda s: _aws.EcrRepository(s, "raw", name="raw"))
-    assert "prd/raw: ecr-immutable-tags: image_tag_mutability is 'MUTABLE'" in line
+    lines = violations("prd", lambda s: _aws.EcrRepository(s, "raw", name="raw"))
+    assert [line.split(": ")[1] for line in lines] == ["ecr-immutable-tags", "prevent-destroy"]
+    assert "prd/raw: ecr-immutable-tags: image_tag_mutability is 'MUTABLE'" in lines[0]
 
 
 def test_prd_log_retention_below_30_days_is_refused():
@@ -377,7 +421,9 @@ def test_constructs_added_after_check_app_are_still_checked_at_synth(tmp_path):
 
 def test_the_sample_project_has_no_violations(synthesized):
     for stack, doc in synthesized.items():
-        environment = stack if not stack.startswith("bootstrap") else "shared"
+        environment = {"bootstrap-local": "local"}.get(
+            stack, "shared" if stack.startswith("bootstrap") else stack
+        )
         assert evaluate(doc, environment) == [], stack
 
 
