@@ -21,6 +21,7 @@ from constructs_lib._validation import (
     is_secret_like,
 )
 from constructs_lib.ecr_repo import EcrRepo
+from constructs_lib.errors import CoraInfraError
 from constructs_lib.iam import service_role
 from constructs_lib.secrets import Secret, grant_read_secrets
 
@@ -143,7 +144,13 @@ class AppRunnerServiceProps(BaseModel):
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
     auto_deployments_enabled: bool = Field(False, strict=True)
-    """Default: off. We deploy by immutable tag with ``start-deployment``, not on every push."""
+    """Default: off. A new image (a new immutable tag) is deployed with ``update-service`` and its new
+    ``ImageIdentifier``; ``start-deployment`` only redeploys the image already configured."""
+    create_service: bool = Field(default=True, strict=True)
+    """Default: create the service. ``False`` creates only its roles, their policies and the auto
+    scaling configuration: the first phase of a new environment, so that the roles exist (and IAM has
+    propagated them) long before App Runner is asked to assume them, and the image and the secrets'
+    values can be put in place before the service reads them."""
     tags: Mapping[str, str] = Field(default_factory=dict)
 
     @field_validator("service_name")
@@ -200,7 +207,9 @@ class AppRunnerService(Construct):
     Creates an access role (trusted by ``build.apprunner.amazonaws.com``, may pull from that one
     repository), an instance role (trusted by ``tasks.apprunner.amazonaws.com``, may read exactly the
     given secrets) and an auto scaling configuration that is replaced create-before-destroy. The image
-    tag is ignored after creation: deploys move it, so they are not drift.
+    tag is ignored after creation: a deploy moves it (``update-service`` with the new
+    ``ImageIdentifier``), so it is not drift. With ``create_service=False`` everything but the service
+    itself is created (``service`` is then ``None``).
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: AppRunnerServiceProps) -> None:
@@ -252,6 +261,9 @@ class AppRunnerService(Construct):
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
 
+        self.service: _aws.ApprunnerService | None = None
+        if not props.create_service:
+            return
         check = props.health_check
         self.service = _aws.ApprunnerService(
             self,
@@ -293,17 +305,25 @@ class AppRunnerService(Construct):
             lifecycle=TerraformResourceLifecycle(ignore_changes=[IMAGE_IDENTIFIER_PATH]),
         )
 
+    def _created(self) -> _aws.ApprunnerService:
+        if self.service is None:
+            raise CoraInfraError(
+                f"AppRunnerService {self.props.service_name!r} was built with create_service=False: "
+                "it has no service (URL, ARN or ID) yet"
+            )
+        return self.service
+
     @property
     def service_url(self) -> str:
         """``https://<id>.<region>.awsapprunner.com`` (a token until apply)."""
-        return f"https://{self.service.service_url}"
+        return f"https://{self._created().service_url}"
 
     @property
     def service_arn(self) -> str:
-        """The service ARN (a token until apply); deploy workflows call ``start-deployment`` with it."""
-        return self.service.arn
+        """The service ARN (a token until apply); a deploy calls ``update-service`` with it."""
+        return self._created().arn
 
     @property
     def service_id(self) -> str:
         """The service ID (a token until apply)."""
-        return self.service.service_id
+        return self._created().service_id

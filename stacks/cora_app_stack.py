@@ -66,7 +66,9 @@ class CoraAppStack(TerraformStack):
                 prefix=f"{config.project}/{env}",
                 names=config.app.secrets,
                 kms_key_arn=config.encryption.kms_key_arn,
-                rotation=config.app.secret_rotation,
+                # Secrets Manager tests a new rotation at once, and the secrets start empty: rotation
+                # comes with the service, once the preflight has seen every value.
+                rotation=config.app.secret_rotation if config.app.create_service else None,
                 prevent_destroy=stateful,
             ),
         )
@@ -85,39 +87,43 @@ class CoraAppStack(TerraformStack):
             ),
         )
         app = config.app
-        self.web: AppRunnerService | None = None
-        if app.create_service:
-            self.web = AppRunnerService(
-                self,
-                "web",
-                props=AppRunnerServiceProps(
-                    service_name=config.name("web"),
-                    repository=self.repository,
-                    image_tag=app.image_tag,
-                    port=app.port,
-                    cpu=app.cpu,
-                    memory=app.memory,
-                    health_check=app.health_check,
-                    auto_scaling=app.auto_scaling,
-                    auto_deployments_enabled=app.auto_deployments_enabled,
-                    environment={
-                        "NODE_ENV": "production",
-                        # The API URL comes from the API resource; the app URL from config, never from
-                        # the service: CORS (admits the app) and the app (calls the API) form no cycle.
-                        "NEXT_PUBLIC_API_URL": self.api.api_endpoint,
-                        "NEXTAUTH_URL": app.url,
-                        "OKTA_ISSUER": config.auth.okta_issuer,
-                        "OKTA_CLIENT_ID": config.auth.okta_client_id,
-                        "SUPABASE_URL": config.supabase.url,
-                    },
-                    secrets=self.secrets.by_env_name,
-                ),
-            )
+        # Without the service (the first deploy phase) its roles are still created: by the time the
+        # service is, IAM has propagated them.
+        self.web = AppRunnerService(
+            self,
+            "web",
+            props=AppRunnerServiceProps(
+                create_service=app.create_service,
+                service_name=config.name("web"),
+                repository=self.repository,
+                image_tag=app.image_tag,
+                port=app.port,
+                cpu=app.cpu,
+                memory=app.memory,
+                health_check=app.health_check,
+                auto_scaling=app.auto_scaling,
+                auto_deployments_enabled=app.auto_deployments_enabled,
+                environment={
+                    "NODE_ENV": "production",
+                    # The API URL comes from the API resource; the app URL from config, never from
+                    # the service: CORS (admits the app) and the app (calls the API) form no cycle.
+                    "NEXT_PUBLIC_API_URL": self.api.api_endpoint,
+                    "NEXTAUTH_URL": app.url,
+                    "OKTA_ISSUER": config.auth.okta_issuer,
+                    "OKTA_CLIENT_ID": config.auth.okta_client_id,
+                    "SUPABASE_URL": config.supabase.url,
+                },
+                secrets=self.secrets.by_env_name,
+            ),
+        )
 
-        if self.web is not None:
+        if self.web.service is not None:
             TerraformOutput(self, "service_url", value=self.web.service_url, description="App Runner URL")
             TerraformOutput(
-                self, "service_arn", value=self.web.service_arn, description="For start-deployment"
+                self,
+                "service_arn",
+                value=self.web.service_arn,
+                description="For update-service (a new image) and start-deployment (new secret values)",
             )
         TerraformOutput(self, "api_endpoint", value=self.api.api_endpoint, description="HTTP API URL")
         TerraformOutput(
