@@ -92,12 +92,16 @@ lock:
 	for stack in $(STACKS); do terraform -chdir=cdktf.out/stacks/$$stack init -backend=false -input=false >/dev/null; done
 
 ## A deploy with no AWS account: emulators up (moto + App Runner emulator), bootstrap the state bucket,
-## deploy the local environment, show its outputs, destroy it, emulators down.
+## deploy the local environment in phases as on AWS (foundation; secret values and image; service and
+## rotation after the preflight), show its outputs, destroy it, emulators down.
 demo-local: install
 	rm -f .cora-state/bootstrap-local.tfstate*
 	$(MAKE) --no-print-directory lock STACKS="bootstrap-local local"
 	$(PY) -m devtools.emulators run -- bash -c 'set -e; \
 	  npx cdktf deploy bootstrap-local --auto-approve; \
+	  CORA_SKIP_SERVICE=1 npx cdktf deploy local --auto-approve; \
+	  $(PY) -m devtools.local_values; \
+	  $(PY) -m devtools.preflight local; \
 	  npx cdktf deploy local --auto-approve --outputs-file local-outputs.json; \
 	  cat local-outputs.json; \
 	  npx cdktf destroy local --auto-approve'

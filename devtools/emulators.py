@@ -7,7 +7,9 @@ behind. ``Emulators.env`` is what Terraform (and ``npx cdktf deploy local``) nee
     python -m devtools.emulators run -- CMD ARGS    # start, run CMD with the exports, stop
 
 Both seed what the sample ``local`` environment expects to exist outside its stack: the feature
-module's Lambda function ``cora-local-items`` (its API route integrates it).
+module's Lambda function ``cora-local-items`` (its API route integrates it) and the secret rotation
+function ``cora-local-secret-rotation``. moto runs Lambda functions as stubs (no Docker): an
+invocation succeeds without running code.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from moto.core import config as moto_config
 from moto.server import ThreadedMotoServer
 
+from devtools import moto_rotation
 from devtools.apprunner_emulator import AppRunnerEmulator
 
 REGION = "us-east-1"
@@ -65,10 +69,11 @@ class Emulators:
 
 
 SAMPLE_FUNCTION = "cora-local-items"
+ROTATION_FUNCTION = "cora-local-secret-rotation"
 
 
 def seed(emulators: Emulators) -> str:
-    """Create the sample feature module's Lambda function; return its ARN."""
+    """Create the sample feature module's and the secret rotation Lambda functions; return the first's ARN."""
 
     def client(service: str) -> Any:
         return boto3.client(
@@ -91,14 +96,17 @@ def seed(emulators: Emulators) -> str:
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w") as archive:
         archive.writestr("index.py", "def handler(event, context):\n    return {'statusCode': 200}\n")
-    created = client("lambda").create_function(
-        FunctionName=SAMPLE_FUNCTION,
-        Runtime="python3.12",
-        Role=role["Role"]["Arn"],
-        Handler="index.handler",
-        Code={"ZipFile": package.getvalue()},
-    )
-    return str(created["FunctionArn"])
+    arns = [
+        client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=role["Role"]["Arn"],
+            Handler="index.handler",
+            Code={"ZipFile": package.getvalue()},
+        )["FunctionArn"]
+        for name in (SAMPLE_FUNCTION, ROTATION_FUNCTION)
+    ]
+    return str(arns[0])
 
 
 @contextmanager
@@ -107,6 +115,10 @@ def running(*, apprunner_ready_delay: float = 1.0) -> Iterator[Emulators]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
+    # No Docker here: Lambda invocations (API routes, secret rotation) are stubs that succeed. Set
+    # before anything is created: moto keeps stub functions in a backend of their own.
+    moto_config.default_user_config["lambda"] = {"use_docker": False}
+    moto_rotation.install()
     apprunner = AppRunnerEmulator(region=REGION, ready_delay=apprunner_ready_delay)
     try:
         apprunner.start()

@@ -1,5 +1,7 @@
-"""End to end on emulators: bootstrap → first deploy in phases → apply → no-change plan → verify →
-state locking → secrets never in plan or state → destroy. No AWS account; moto + our App Runner emulator.
+"""End to end on emulators: bootstrap → first deploy in phases (foundation; secret values and image;
+service and rotation, after the preflight) → no-change plan → verify → state locking → secrets never
+in plan or state → destroy. No AWS account; moto + our App Runner emulator, which fail a service whose
+secrets have no value and leave a rotation tested on an empty secret pending, as AWS does.
 
 Tests run in file order and share one set of emulators and working directories.
 """
@@ -33,6 +35,7 @@ TAG = "0.1.0"
 STATE_BUCKET = "cora-terraform-state-local"
 STATE_KEY = "cora/local/terraform.tfstate"
 CANARY = "canary-7f3a9c1e-do-not-leak"
+SECRETS = [f"cora/local/{n}" for n in ("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY")]
 TIMINGS: dict[str, float] = {}
 
 
@@ -122,6 +125,25 @@ def _stack_dir(work: dict[str, Path], name: str, source: str, stack: str) -> Pat
     return target
 
 
+def _doc(cwd: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((cwd / "cdk.tf.json").read_text())
+    return doc
+
+
+def _push_image(aws: Any) -> None:
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 2,
+            "digest": "sha256:" + "a" * 64,
+        },
+        "layers": [],
+    }
+    aws("ecr").put_image(repositoryName=REPOSITORY, imageManifest=json.dumps(manifest), imageTag=TAG)
+
+
 def _state(aws: Any) -> dict[str, Any]:
     body = aws("s3").get_object(Bucket=STATE_BUCKET, Key=STATE_KEY)["Body"].read()
     state: dict[str, Any] = json.loads(body)
@@ -132,9 +154,14 @@ def test_synth(work, env):
     with _timed("synth"):
         _synth(work["synth-first"], env, CORA_SKIP_SERVICE="1")
         _synth(work["synth-full"], env)
-    first = (work["synth-first"] / "stacks" / ENV / "cdk.tf.json").read_text()
-    assert "aws_apprunner_service" not in first
-    assert "aws_ecr_repository" in first
+    first = json.loads((work["synth-first"] / "stacks" / ENV / "cdk.tf.json").read_text())
+    full = json.loads((work["synth-full"] / "stacks" / ENV / "cdk.tf.json").read_text())
+    # Phase 1: no service and no rotation (both need the secrets' values), but the service's roles.
+    assert "aws_apprunner_service" not in first["resource"]
+    assert "aws_secretsmanager_secret_rotation" not in first["resource"]
+    assert "aws_ecr_repository" in first["resource"]
+    assert first["resource"]["aws_iam_role"] == full["resource"]["aws_iam_role"]
+    assert len(full["resource"]["aws_secretsmanager_secret_rotation"]) == 3
 
 
 def test_bootstrap_creates_a_safe_state_bucket(work, env, aws):
@@ -151,6 +178,9 @@ def test_bootstrap_creates_a_safe_state_bucket(work, env, aws):
     assert (
         terraform("plan", "-detailed-exitcode", "-input=false", cwd=cwd, env=env, check=False).returncode == 0
     )
+    # The bootstrap state lives beside the output folder, where no synth or clean removes it.
+    assert (work["bootstrap"].parents[2] / ".cora-state" / "bootstrap-local.tfstate").is_file()
+    assert not list(cwd.glob("*.tfstate"))
 
 
 def test_first_deploy_without_repository_fails_fast_with_instructions(aws):
@@ -160,40 +190,61 @@ def test_first_deploy_without_repository_fails_fast_with_instructions(aws):
     assert not verdict.ok
     assert f"{REPOSITORY}:{TAG}" in verdict.message
     assert "CORA_SKIP_SERVICE=1 npx cdktf deploy local" in verdict.message
+    assert "put-secret-value --region us-east-1 --secret-id cora/local/NEXTAUTH_SECRET" in verdict.message
+    assert preflight.check(ENV, skip_service=True).ok
 
 
-def test_first_phase_deploys_everything_but_the_service(work, env, aws, emulators):
-    # The feature module's Lambda function exists outside this stack (the tooling seeds it).
+def test_first_phase_deploys_everything_but_the_service_and_rotation(work, env, aws, emulators):
+    # The feature module's and the rotation Lambda functions exist outside this stack (seeded).
     seed(emulators)
     cwd = _stack_dir(work, "local", "synth-first", ENV)
-    with _timed("first phase apply (no service)"):
+    with _timed("first phase apply (no service, no rotation)"):
         terraform("init", "-input=false", cwd=cwd, env=env)
         terraform("apply", "-auto-approve", "-input=false", cwd=cwd, env=env)
-    verdict = preflight.check(ENV)
+    for name in SECRETS:
+        described = aws("secretsmanager").describe_secret(SecretId=name)
+        assert not described.get("RotationEnabled"), name
+        assert not described.get("VersionIdsToStages"), f"{name} must be created empty"
+    roles = {r["RoleName"] for r in aws("iam").list_roles()["Roles"]}
+    assert {f"{REPOSITORY}-access", f"{REPOSITORY}-instance"} <= roles
+    verdict = preflight.check(ENV, role_settle_seconds=0)
     assert not verdict.ok
     assert f"image {REPOSITORY}:{TAG} is not in ECR" in verdict.message
+    assert "3 secret(s) have no value: " + ", ".join(SECRETS) in verdict.message
 
 
-def test_after_the_image_is_pushed_the_service_is_created(work, env, aws):
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 2,
-            "digest": "sha256:" + "a" * 64,
-        },
-        "layers": [],
-    }
-    aws("ecr").put_image(repositoryName=REPOSITORY, imageManifest=json.dumps(manifest), imageTag=TAG)
-    assert preflight.check(ENV).ok
+def test_app_runner_fails_a_service_whose_secrets_are_empty_and_the_preflight_says_so_first(work, env, aws):
+    _push_image(aws)
+    verdict = preflight.check(ENV, role_settle_seconds=0)
+    assert not verdict.ok
+    assert "3 secret(s) have no value" in verdict.message
+    assert "is not in ECR" not in verdict.message
+    # Ignoring the preflight: App Runner reads the secrets when it deploys, and fails the service.
     cwd = _stack_dir(work, "local", "synth-full", ENV)
+    service = "aws_apprunner_service." + next(iter(_doc(cwd)["resource"]["aws_apprunner_service"]))
+    with _timed("service apply on empty secrets (fails)"):
+        failed = terraform(
+            "apply", "-auto-approve", "-input=false", f"-target={service}", cwd=cwd, env=env, check=False
+        )
+    assert failed.returncode != 0
+    assert "CREATE_FAILED" in failed.stdout + failed.stderr
+
+
+def test_after_the_values_are_set_the_service_and_rotation_are_created(work, env, aws):
+    secrets = aws("secretsmanager")
+    for name in SECRETS:
+        secrets.put_secret_value(SecretId=name, SecretString=f"{CANARY}-{name}")
+    verdict = preflight.check(ENV, role_settle_seconds=0)
+    assert verdict.ok, verdict.message
+    cwd = work["local"]
     with _timed("full apply"):
         terraform("apply", "-auto-approve", "-input=false", cwd=cwd, env=env)
     with _timed("no-change plan"):
         plan = terraform("plan", "-detailed-exitcode", "-input=false", cwd=cwd, env=env, check=False)
     assert plan.returncode == 0, f"second plan is not empty:\n{plan.stdout[-6000:]}"
-    assert preflight.check(ENV).ok  # the service exists now
+    verdict = preflight.check(ENV)
+    assert verdict.ok  # the service exists now
+    assert "update-service" in verdict.message
 
 
 def test_resources_are_as_configured(aws):
@@ -247,16 +298,20 @@ def test_resources_are_as_configured(aws):
     assert described["InstanceConfiguration"]["Cpu"] == "1024"
     assert described["HealthCheckConfiguration"]["Path"] == "/api/health"
 
-    for arn in ours:  # created empty: values never pass through Terraform
-        with pytest.raises(ClientError, match="ResourceNotFoundException"):
-            aws("secretsmanager").get_secret_value(SecretId=arn)
+
+def test_rotation_was_created_on_secrets_with_values_and_left_nothing_pending(aws):
+    secrets = aws("secretsmanager")
+    for name in SECRETS:
+        described = secrets.describe_secret(SecretId=name)
+        assert described["RotationEnabled"] is True
+        assert described["RotationLambdaARN"].endswith(":function:cora-local-secret-rotation")
+        # A rotation tested against an empty secret would have left AWSPENDING behind, and every
+        # later rotation would be refused ("A previous rotation isn't complete").
+        assert list(described["VersionIdsToStages"].values()) == [["AWSCURRENT"]], name
+        assert secrets.get_secret_value(SecretId=name)["SecretString"] == f"{CANARY}-{name}"
 
 
 def test_secret_values_never_reach_plan_or_state(work, env, aws):
-    secrets = aws("secretsmanager")
-    for secret in secrets.list_secrets()["SecretList"]:
-        if secret["Name"].startswith("cora/local/"):
-            secrets.put_secret_value(SecretId=secret["ARN"], SecretString=f"{CANARY}-{secret['Name']}")
     cwd = work["local"]
     plan = terraform("plan", "-detailed-exitcode", "-input=false", cwd=cwd, env=env, check=False)
     assert plan.returncode == 0

@@ -26,7 +26,7 @@ INTENDED = {
     "CKV_AWS_136": {"dev", "local"},  # customer KMS key: ECR
     "CKV_AWS_149": {"dev", "local"},  # customer KMS key: secrets
     "CKV_AWS_158": {"dev", "local"},  # customer KMS key: log group
-    "CKV2_AWS_57": {"dev", "local"},  # secret rotation
+    "CKV2_AWS_57": {"dev"},  # secret rotation (local rotates with a stub Lambda on the emulator)
     "CKV_AWS_338": {"dev", "stg", "local"},  # log retention >= 1 year
     "CKV_AWS_309": {"dev", "stg", "prd", "local"},  # the deliberately public GET /v1/status route
     "CKV2_AWS_62": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},

@@ -1,0 +1,188 @@
+"""The deploy preflight (``python -m devtools.preflight``) against the emulators: it names what AWS
+would reject (no image, secrets without a value, roles not created) before Terraform asks for it."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+import pytest
+
+from devtools import preflight
+from devtools.emulators import Emulators, running
+
+ENV = "local"
+SECRETS = [f"cora/local/{n}" for n in ("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY")]
+REPOSITORY = "cora-local-web"
+ROLES = [f"{REPOSITORY}-access", f"{REPOSITORY}-instance"]
+
+
+@pytest.fixture(scope="module")
+def emulators() -> Iterator[Emulators]:
+    with running(apprunner_ready_delay=0.05) as started:
+        yield started
+
+
+@pytest.fixture
+def aws(emulators: Emulators, monkeypatch: pytest.MonkeyPatch) -> Any:
+    for key, value in emulators.env.items():
+        monkeypatch.setenv(key, value)
+    urllib.request.urlopen(urllib.request.Request(f"{emulators.moto_url}/moto-api/reset", method="POST"))
+
+    def client(service: str) -> Any:
+        url = emulators.apprunner_url if service == "apprunner" else emulators.moto_url
+        return boto3.client(service, endpoint_url=url, region_name=emulators.region)
+
+    return client
+
+
+def _first_phase(aws: Any, *, image: bool) -> None:
+    """What ``CORA_SKIP_SERVICE=1 npx cdktf deploy local`` creates: repository, empty secrets, roles."""
+    aws("ecr").create_repository(repositoryName=REPOSITORY)
+    for name in SECRETS:
+        aws("secretsmanager").create_secret(Name=name)
+    for role in ROLES:
+        aws("iam").create_role(RoleName=role, AssumeRolePolicyDocument="{}")
+    if image:
+        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}
+        aws("ecr").put_image(repositoryName=REPOSITORY, imageManifest=json.dumps(manifest), imageTag="0.1.0")
+
+
+def _fill(aws: Any, names: list[str]) -> None:
+    for name in names:
+        aws("secretsmanager").put_secret_value(SecretId=name, SecretString="value")
+
+
+def _check(**kwargs: Any) -> preflight.Verdict:
+    kwargs.setdefault("role_settle_seconds", 0)
+    return preflight.check(ENV, **kwargs)
+
+
+def test_a_new_environment_is_told_every_step_of_the_first_deploy(aws):
+    verdict = _check()
+    assert not verdict.ok
+    text = verdict.message
+    assert "ECR repository cora-local-web" in text
+    assert "CORA_SKIP_SERVICE=1 npx cdktf deploy local" in text
+    for name in SECRETS:
+        assert f"--secret-id {name} --secret-string file://" in text
+    assert text.index("CORA_SKIP_SERVICE=1") < text.index("put-secret-value") < text.index("docker push")
+
+
+def test_empty_secrets_are_named_with_the_command_that_fills_them(aws):
+    _first_phase(aws, image=True)
+    _fill(aws, SECRETS[:1])
+    verdict = _check()
+    assert not verdict.ok
+    assert "2 secret(s) have no value: cora/local/OKTA_CLIENT_SECRET, cora/local/SUPABASE_ANON_KEY" in (
+        verdict.message
+    )
+    assert (
+        "aws secretsmanager put-secret-value --region us-east-1 --secret-id cora/local/OKTA_CLIENT_SECRET "
+        "--secret-string file://OKTA_CLIENT_SECRET.txt" in verdict.message
+    )
+    assert "NEXTAUTH_SECRET" not in verdict.message
+    assert "is not in ECR" not in verdict.message
+
+
+def test_missing_image_and_empty_secrets_are_reported_together(aws):
+    _first_phase(aws, image=False)
+    verdict = _check()
+    assert not verdict.ok
+    assert "image cora-local-web:0.1.0 is not in ECR" in verdict.message
+    assert "3 secret(s) have no value" in verdict.message
+
+
+def test_ready_when_image_values_and_roles_are_there(aws):
+    _first_phase(aws, image=True)
+    _fill(aws, SECRETS)
+    verdict = _check()
+    assert verdict.ok, verdict.message
+    assert "the service can be created" in verdict.message
+
+
+def test_waits_until_new_roles_have_had_time_to_propagate(aws):
+    _first_phase(aws, image=True)
+    _fill(aws, SECRETS)
+    created = max(aws("iam").get_role(RoleName=r)["Role"]["CreateDate"].timestamp() for r in ROLES)
+    waited: list[float] = []
+    verdict = _check(role_settle_seconds=10, clock=lambda: created + 3, sleep=waited.append)
+    assert verdict.ok
+    assert waited == [pytest.approx(7)]
+    assert "waited 7 s for IAM" in verdict.message
+    waited.clear()
+    assert _check(role_settle_seconds=10, clock=lambda: created + 30, sleep=waited.append).ok
+    assert waited == []
+
+
+def test_missing_roles_send_you_back_to_the_first_phase(aws):
+    _first_phase(aws, image=True)
+    _fill(aws, SECRETS)
+    aws("iam").delete_role(RoleName=ROLES[0])
+    verdict = _check()
+    assert not verdict.ok
+    assert f"role {ROLES[0]}" in verdict.message
+    assert "CORA_SKIP_SERVICE=1 npx cdktf deploy local" in verdict.message
+
+
+def test_a_secret_scheduled_for_deletion_is_named(aws):
+    _first_phase(aws, image=True)
+    _fill(aws, SECRETS)
+    aws("secretsmanager").delete_secret(SecretId=SECRETS[2], RecoveryWindowInDays=7)
+    verdict = _check()
+    assert not verdict.ok
+    assert f"secret {SECRETS[2]} is scheduled for deletion" in verdict.message
+    assert f"restore-secret --secret-id {SECRETS[2]}" in verdict.message
+
+
+@contextmanager
+def _service(aws: Any) -> Iterator[None]:
+    """An App Runner service named as the stack's, deleted again afterwards."""
+    apprunner = aws("apprunner")
+    arn = apprunner.create_service(
+        ServiceName=REPOSITORY,
+        SourceConfiguration={
+            "ImageRepository": {
+                "ImageIdentifier": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{REPOSITORY}:0.1.0",
+                "ImageRepositoryType": "ECR",
+            },
+            "AutoDeploymentsEnabled": False,
+            "AuthenticationConfiguration": {
+                "AccessRoleArn": f"arn:aws:iam::123456789012:role/{REPOSITORY}-access"
+            },
+        },
+    )["Service"]["ServiceArn"]
+    try:
+        yield
+    finally:
+        deadline = time.monotonic() + 10
+        while apprunner.describe_service(ServiceArn=arn)["Service"]["Status"] != "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        apprunner.delete_service(ServiceArn=arn)
+
+
+def test_first_phase_is_refused_once_the_service_exists(aws):
+    assert _check(skip_service=True).ok
+    with _service(aws):
+        verdict = _check(skip_service=True)
+    assert not verdict.ok
+    assert "would DESTROY the running service cora-local-web" in verdict.message
+
+
+def test_an_existing_service_still_needs_every_secret_value(aws):
+    _first_phase(aws, image=True)
+    _fill(aws, SECRETS[1:])
+    with _service(aws):
+        refused = _check()
+        _fill(aws, SECRETS[:1])
+        accepted = _check()
+    assert not refused.ok
+    assert "1 secret(s) have no value: cora/local/NEXTAUTH_SECRET" in refused.message
+    assert accepted.ok
+    assert "update-service" in accepted.message
