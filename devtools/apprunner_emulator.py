@@ -11,7 +11,13 @@ behaves like the real service where Terraform can tell the difference:
   (``"1 vCPU"`` → ``"1024"``, defaults filled in), so a plan right after an apply shows no changes;
 * auto scaling configurations get revisions 1, 2, 3… per name, report ``active``/``inactive`` in lower
   case as the real API does, and cannot be deleted while a service uses them;
-* bad input is refused with the error types and, where known, the messages of the real service.
+* bad input is refused with the error types and, where known, the messages of the real service;
+* ``StartDeployment`` redeploys the configured image (it takes no image); ``UpdateService`` with a new
+  ``ImageIdentifier`` is what changes the image;
+* optional hooks model faults of real AWS: ``secret_check`` (a secret without a current value fails a
+  new service, ``CREATE_FAILED``, and rolls a running one back, ``ROLLBACK_SUCCEEDED``) and
+  ``role_check`` (a role IAM has not propagated yet refuses ``CreateService``/``UpdateService`` with
+  ``Error in assuming access role <arn>``); ``devtools.emulators.running()`` answers both from moto.
 
 Usage from Python::
 

@@ -18,6 +18,7 @@ from devtools.apprunner.state import (
     DEFAULT_ASC_ID,
     DEFAULT_ASC_NAME,
     DEFAULT_REGION,
+    Check,
     _AutoScalingConfig,
     _Service,
 )
@@ -45,6 +46,14 @@ class AppRunnerBackend(_ServiceOperations, _AutoScalingOperations):
     ``ready_delay`` is how long a create, update, deployment, pause, resume or delete stays
     ``OPERATION_IN_PROGRESS``; ``clock`` (monotonic seconds) drives those transitions and can be replaced
     in tests. ``max_*`` are the quotas past which creation fails with ``ServiceQuotaExceededException``.
+
+    ``secret_check`` is asked about each ``RuntimeEnvironmentSecrets`` reference (a Secrets Manager
+    secret ARN, an SSM parameter ARN or name) when a create, update or deployment finishes: a reason
+    (not ``None``) means App Runner could not read it, so a new service ends ``CREATE_FAILED`` and a
+    running one rolls back (operation ``ROLLBACK_SUCCEEDED``). ``role_check`` is asked about the access
+    and instance role ARNs of ``CreateService``/``UpdateService``: a reason refuses the request with
+    ``InvalidRequestException: Error in assuming access role <arn>`` (or ``instance role``).
+    Default for both: no check, every secret has a value and every role can be assumed.
     """
 
     def __init__(
@@ -57,6 +66,8 @@ class AppRunnerBackend(_ServiceOperations, _AutoScalingOperations):
         max_services: int = 30,
         max_auto_scaling_names: int = 10,
         max_auto_scaling_revisions: int = 5,
+        secret_check: Check | None = None,
+        role_check: Check | None = None,
     ) -> None:
         if not re.fullmatch(r"[0-9]{12}", account_id):
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
@@ -71,6 +82,8 @@ class AppRunnerBackend(_ServiceOperations, _AutoScalingOperations):
         self.max_auto_scaling_names = max_auto_scaling_names
         self.max_auto_scaling_revisions = max_auto_scaling_revisions
         self._clock = clock
+        self._secret_check = secret_check
+        self._role_check = role_check
         self._lock = threading.RLock()
         if region.startswith("cn-"):
             self.partition = "aws-cn"

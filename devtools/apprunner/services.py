@@ -17,7 +17,7 @@ from devtools.apprunner.shapes import (
     _observability,
     _source_configuration,
 )
-from devtools.apprunner.state import DELETED, IN_PROGRESS, PAUSED, RUNNING, _BackendState, _Service
+from devtools.apprunner.state import DELETED, IN_PROGRESS, LOG, PAUSED, RUNNING, _BackendState, _Service
 from devtools.apprunner.validation import (
     Json,
     _check_pattern,
@@ -64,6 +64,7 @@ class _ServiceOperations(_BackendState):
                 f"You have reached the maximum number of services ({self.max_services}) "
                 f"in this account and Region ({self.region})"
             )
+        self._assume_roles(config)
         now = _now()
         service_id = uuid.uuid4().hex
         subdomain = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(10))
@@ -83,6 +84,28 @@ class _ServiceOperations(_BackendState):
             self._tags[service.arn] = tags
         operation = self._begin(service, "CREATE_SERVICE", RUNNING)
         return {"Service": self._service_json(service), "OperationId": operation.id}
+
+    def _assume_roles(self, config: Json) -> None:
+        """Refuse, as App Runner does, a role it cannot assume yet (IAM is eventually consistent).
+
+        The messages are the real ones: the AWS provider retries ``CreateService`` on "Error in
+        assuming instance role" for a while, but not on the access role.
+        """
+        check = self._role_check
+        if check is None:
+            return
+        source: Json = config.get("SourceConfiguration", {})
+        roles = (
+            ("access", source.get("AuthenticationConfiguration", {}).get("AccessRoleArn")),
+            ("instance", config.get("InstanceConfiguration", {}).get("InstanceRoleArn")),
+        )
+        for kind, arn in roles:
+            if arn is None:
+                continue
+            reason = check(arn)
+            if reason is not None:
+                LOG.warning("cannot assume %s role %s: %s", kind, arn, reason)
+                raise _invalid(f"Error in assuming {kind} role {arn}")
 
     def _describe_service(self, inp: _Input) -> Json:
         return {"Service": self._service_json(self._service(inp))}
@@ -120,10 +143,13 @@ class _ServiceOperations(_BackendState):
         auto_scaling_arn = service.auto_scaling_arn
         if inp.has("AutoScalingConfigurationArn"):
             auto_scaling_arn = self._asc_for_service(inp).arn
+        # Only the roles this request sets: the ones in use were assumed before.
+        self._assume_roles({key: config[key] for key in members if inp.has(key) and key in config})
 
+        previous = (service.config, service.auto_scaling_arn)
         service.config = config
         service.auto_scaling_arn = auto_scaling_arn
-        operation = self._begin(service, "UPDATE_SERVICE", service.status)
+        operation = self._begin(service, "UPDATE_SERVICE", service.status, previous=previous)
         return {"Service": self._service_json(service), "OperationId": operation.id}
 
     def _delete_service(self, inp: _Input) -> Json:
@@ -148,10 +174,16 @@ class _ServiceOperations(_BackendState):
         return {"Service": self._service_json(service), "OperationId": operation.id}
 
     def _start_deployment(self, inp: _Input) -> Json:
+        """Redeploy the configured image: the request has no image (``UpdateService`` changes it).
+
+        The image identifier and the secrets are read again, so a moved tag or a rotated secret value
+        is picked up; a secret without a value rolls the deployment back.
+        """
         service = self._service(inp)
         if service.status != RUNNING:
             raise _invalid_state(f"Service cannot be deployed in the current state: {service.status}.")
-        operation = self._begin(service, "START_DEPLOYMENT", RUNNING)
+        previous = (service.config, service.auto_scaling_arn)
+        operation = self._begin(service, "START_DEPLOYMENT", RUNNING, previous=previous)
         return {"OperationId": operation.id}
 
     def _list_services(self, inp: _Input) -> Json:

@@ -7,16 +7,22 @@ have in common: the clock-driven state machine, ARNs and look-ups, and the JSON 
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, TypeAlias
 
 from devtools.apprunner.validation import Json, _check_arn, _Input, _invalid, _not_found, _now
 
 DEFAULT_ACCOUNT_ID: Final = "123456789012"
 DEFAULT_REGION: Final = "us-east-1"
+
+LOG = logging.getLogger("devtools.apprunner_emulator")
+
+Check: TypeAlias = Callable[[str], str | None]
+"""A readiness hook: a secret reference or role ARN in, ``None`` when it is usable, else the reason."""
 
 # Service statuses (types.ServiceStatus) and the lower-case statuses App Runner really returns for
 # auto scaling configurations (the provider waits for "active", not the SDK enum's "ACTIVE").
@@ -24,11 +30,21 @@ RUNNING: Final = "RUNNING"
 PAUSED: Final = "PAUSED"
 IN_PROGRESS: Final = "OPERATION_IN_PROGRESS"
 DELETED: Final = "DELETED"
+CREATE_FAILED: Final = "CREATE_FAILED"
 ASC_ACTIVE: Final = "active"
 ASC_INACTIVE: Final = "inactive"
 
 DEFAULT_ASC_NAME: Final = "DefaultConfiguration"
 DEFAULT_ASC_ID: Final = "00000000000000000000000000000001"
+
+# Operation statuses (types.OperationStatus in botocore's apprunner model).
+OP_IN_PROGRESS: Final = "IN_PROGRESS"
+OP_SUCCEEDED: Final = "SUCCEEDED"
+OP_FAILED: Final = "FAILED"
+OP_ROLLBACK_SUCCEEDED: Final = "ROLLBACK_SUCCEEDED"
+
+# The operations after which App Runner deploys the configured image, reading its secrets.
+_DEPLOYING: Final = frozenset({"CREATE_SERVICE", "UPDATE_SERVICE", "START_DEPLOYMENT"})
 
 
 @dataclass
@@ -52,7 +68,7 @@ class _Operation:
     type: str
     target_arn: str
     started_at: float
-    status: str = "IN_PROGRESS"
+    status: str = OP_IN_PROGRESS
     ended_at: float | None = None
 
     def to_json(self) -> Json:
@@ -74,6 +90,9 @@ class _Pending:
     ready_at: float  # on the emulator's monotonic clock
     final_status: str
     operation: _Operation
+    # What a failed deployment rolls back to: (configuration, auto scaling ARN); None for a create,
+    # which has nothing to go back to and fails instead.
+    previous: tuple[Json, str] | None = None
 
 
 @dataclass
@@ -108,6 +127,8 @@ class _BackendState:
     _ascs: dict[str, _AutoScalingConfig]
     _asc_revisions: dict[str, int]
     _tags: dict[str, dict[str, str]]
+    _secret_check: Check | None
+    _role_check: Check | None
 
     # ------------------------------------------------------------------ state machine
 
@@ -119,23 +140,58 @@ class _BackendState:
             if pending is None or now < pending.ready_at:
                 continue
             finished = _now()
-            pending.operation.status = "SUCCEEDED"
             pending.operation.ended_at = finished
             service.pending = None
             if pending.final_status == DELETED:
+                pending.operation.status = OP_SUCCEEDED
                 del self._services[service.arn]
                 self._tags.pop(service.arn, None)
-            else:
+                continue
+            failure = self._deployment_failure(service, pending)
+            if failure is None:
+                pending.operation.status = OP_SUCCEEDED
                 service.status = pending.final_status
-                service.updated_at = finished
+            elif pending.previous is None:
+                LOG.warning("%s: %s failed: %s", service.name, pending.operation.type, failure)
+                pending.operation.status = OP_FAILED
+                service.status = CREATE_FAILED
+            else:
+                # A failed deployment of a running service leaves the old one serving.
+                LOG.warning("%s: %s rolled back: %s", service.name, pending.operation.type, failure)
+                pending.operation.status = OP_ROLLBACK_SUCCEEDED
+                service.config, service.auto_scaling_arn = pending.previous
+                service.status = pending.final_status
+            service.updated_at = finished
 
-    def _begin(self, service: _Service, op_type: str, final_status: str) -> _Operation:
+    def _deployment_failure(self, service: _Service, pending: _Pending) -> str | None:
+        """Why the deployment that ``pending`` ends cannot start, or ``None``.
+
+        App Runner reads the runtime secrets when it deploys (not when it accepts the request), so this
+        asks ``secret_check`` only when an operation that deploys finishes on a running service.
+        """
+        check = self._secret_check
+        if check is None or pending.final_status != RUNNING or pending.operation.type not in _DEPLOYING:
+            return None
+        for name, reference in _runtime_secrets(service.config).items():
+            reason = check(reference)
+            if reason is not None:
+                return f"cannot read the secret of {name} ({reference}): {reason}"
+        return None
+
+    def _begin(
+        self,
+        service: _Service,
+        op_type: str,
+        final_status: str,
+        *,
+        previous: tuple[Json, str] | None = None,
+    ) -> _Operation:
         now = _now()
         operation = _Operation(id=str(uuid.uuid4()), type=op_type, target_arn=service.arn, started_at=now)
         service.operations.append(operation)
         service.status = IN_PROGRESS
         service.updated_at = now
-        service.pending = _Pending(self._clock() + self.ready_delay, final_status, operation)
+        service.pending = _Pending(self._clock() + self.ready_delay, final_status, operation, previous)
         return operation
 
     # ------------------------------------------------------------------ ARNs and look-ups
@@ -255,3 +311,15 @@ class _BackendState:
             "UpdatedAt": service.updated_at,
             "Status": service.status,
         }
+
+
+def _runtime_secrets(config: Json) -> dict[str, str]:
+    """``RuntimeEnvironmentSecrets`` (env name → reference) of an image or source code service."""
+    source: Json = config["SourceConfiguration"]
+    if "ImageRepository" in source:
+        values: Json = source["ImageRepository"].get("ImageConfiguration", {})
+    else:
+        code: Json = source["CodeRepository"].get("CodeConfiguration", {})
+        values = code.get("CodeConfigurationValues", {})
+    secrets: dict[str, str] = values.get("RuntimeEnvironmentSecrets", {})
+    return secrets
