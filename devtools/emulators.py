@@ -31,6 +31,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from devtools.apprunner.moto_checks import MotoChecks
 from devtools.apprunner_emulator import AppRunnerEmulator
 
 REGION = "us-east-1"
@@ -102,16 +103,31 @@ def seed(emulators: Emulators) -> str:
 
 
 @contextmanager
-def running(*, apprunner_ready_delay: float = 1.0) -> Iterator[Emulators]:
-    """Start moto and the App Runner emulator on free loopback ports; stop both on exit."""
+def running(
+    *, apprunner_ready_delay: float = 1.0, role_propagation_seconds: float = 0.0
+) -> Iterator[Emulators]:
+    """Start moto and the App Runner emulator on free loopback ports; stop both on exit.
+
+    The App Runner emulator reads secrets and roles from moto, as App Runner does from AWS: a service
+    whose runtime secret has no current value ends ``CREATE_FAILED`` (an update rolls back), and a
+    role that does not exist, or was created less than ``role_propagation_seconds`` ago (default 0:
+    no age check), refuses ``CreateService``/``UpdateService`` with "Error in assuming ... role".
+    """
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
-    apprunner = AppRunnerEmulator(region=REGION, ready_delay=apprunner_ready_delay)
+    host, port = moto.get_host_and_port()
+    moto_url = f"http://{host}:{port}"
+    checks = MotoChecks(moto_url, region=REGION, role_propagation_seconds=role_propagation_seconds)
+    apprunner = AppRunnerEmulator(
+        region=REGION,
+        ready_delay=apprunner_ready_delay,
+        secret_check=checks.secret,
+        role_check=checks.role,
+    )
     try:
         apprunner.start()
-        host, port = moto.get_host_and_port()
-        yield Emulators(moto_url=f"http://{host}:{port}", apprunner_url=apprunner.url)
+        yield Emulators(moto_url=moto_url, apprunner_url=apprunner.url)
     finally:
         apprunner.stop()
         moto.stop()
