@@ -35,6 +35,7 @@ from moto.core import config as moto_config
 from moto.server import ThreadedMotoServer
 
 from devtools import moto_rotation
+from devtools.apprunner.moto_checks import MotoChecks
 from devtools.apprunner_emulator import AppRunnerEmulator
 
 REGION = "us-east-1"
@@ -110,8 +111,16 @@ def seed(emulators: Emulators) -> str:
 
 
 @contextmanager
-def running(*, apprunner_ready_delay: float = 1.0) -> Iterator[Emulators]:
-    """Start moto and the App Runner emulator on free loopback ports; stop both on exit."""
+def running(
+    *, apprunner_ready_delay: float = 1.0, role_propagation_seconds: float = 0.0
+) -> Iterator[Emulators]:
+    """Start moto and the App Runner emulator on free loopback ports; stop both on exit.
+
+    The App Runner emulator reads secrets and roles from moto, as App Runner does from AWS: a service
+    whose runtime secret has no current value ends ``CREATE_FAILED`` (an update rolls back), and a
+    role that does not exist, or was created less than ``role_propagation_seconds`` ago (default 0:
+    no age check), refuses ``CreateService``/``UpdateService`` with "Error in assuming ... role".
+    """
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
@@ -119,11 +128,18 @@ def running(*, apprunner_ready_delay: float = 1.0) -> Iterator[Emulators]:
     # before anything is created: moto keeps stub functions in a backend of their own.
     moto_config.default_user_config["lambda"] = {"use_docker": False}
     moto_rotation.install()
-    apprunner = AppRunnerEmulator(region=REGION, ready_delay=apprunner_ready_delay)
+    host, port = moto.get_host_and_port()
+    moto_url = f"http://{host}:{port}"
+    checks = MotoChecks(moto_url, region=REGION, role_propagation_seconds=role_propagation_seconds)
+    apprunner = AppRunnerEmulator(
+        region=REGION,
+        ready_delay=apprunner_ready_delay,
+        secret_check=checks.secret,
+        role_check=checks.role,
+    )
     try:
         apprunner.start()
-        host, port = moto.get_host_and_port()
-        yield Emulators(moto_url=f"http://{host}:{port}", apprunner_url=apprunner.url)
+        yield Emulators(moto_url=moto_url, apprunner_url=apprunner.url)
     finally:
         apprunner.stop()
         moto.stop()

@@ -41,7 +41,8 @@ TIMINGS: dict[str, float] = {}
 
 @pytest.fixture(scope="module")
 def emulators() -> Iterator[Emulators]:
-    with running(apprunner_ready_delay=0.3) as running_emulators:
+    # Roles younger than 2 s cannot be assumed yet (IAM propagation): phase 1 creates them early enough.
+    with running(apprunner_ready_delay=0.3, role_propagation_seconds=2) as running_emulators:
         yield running_emulators
 
 
@@ -234,7 +235,7 @@ def test_after_the_values_are_set_the_service_and_rotation_are_created(work, env
     secrets = aws("secretsmanager")
     for name in SECRETS:
         secrets.put_secret_value(SecretId=name, SecretString=f"{CANARY}-{name}")
-    verdict = preflight.check(ENV, role_settle_seconds=0)
+    verdict = preflight.check(ENV)  # waits, if need be, until the roles are 10 s old
     assert verdict.ok, verdict.message
     cwd = work["local"]
     with _timed("full apply"):

@@ -169,6 +169,8 @@ def _service(aws: Any) -> Iterator[None]:
 
 def test_first_phase_is_refused_once_the_service_exists(aws):
     assert _check(skip_service=True).ok
+    _first_phase(aws, image=True)
+    _fill(aws, SECRETS)
     with _service(aws):
         verdict = _check(skip_service=True)
     assert not verdict.ok

@@ -1,0 +1,94 @@
+"""The App Runner emulator's ``secret_check`` and ``role_check`` answered by moto, through boto3.
+
+App Runner asks AWS whether it can read a service's secrets and assume its roles; on emulators, the
+secrets and roles live in moto. :class:`MotoChecks` asks moto the same questions.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+
+class MotoChecks:
+    """``secret`` and ``role``: readiness hooks for :class:`~devtools.apprunner_emulator.AppRunnerEmulator`.
+
+    A secret is readable when Secrets Manager has a version staged ``AWSCURRENT`` (``GetSecretValue``
+    fails without one) and it is not scheduled for deletion; an SSM parameter when ``GetParameter``
+    finds it. A role can be assumed when IAM has it and it was created at least
+    ``role_propagation_seconds`` ago (0: existing is enough), as IAM takes a while to propagate a new
+    role. boto3 clients are made on first use, so starting the emulators costs nothing extra.
+    """
+
+    def __init__(self, endpoint_url: str, *, region: str, role_propagation_seconds: float = 0.0) -> None:
+        if role_propagation_seconds < 0:
+            raise ValueError(f"role_propagation_seconds must not be negative, got {role_propagation_seconds}")
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self.role_propagation_seconds = role_propagation_seconds
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.client(
+                    service,
+                    endpoint_url=self.endpoint_url,
+                    region_name=self.region,
+                    aws_access_key_id="test",
+                    aws_secret_access_key="test",
+                )
+            return self._clients[service]
+
+    def secret(self, reference: str) -> str | None:
+        """``None`` when App Runner could read ``reference`` (secret ARN, parameter ARN or name)."""
+        if reference.startswith("arn:") and reference.split(":")[2] == "secretsmanager":
+            return self._secrets_manager(reference)
+        try:
+            self._client("ssm").get_parameter(Name=reference, WithDecryption=True)
+        except ClientError as err:
+            return f"SSM parameter {reference}: {_message(err)}"
+        return None
+
+    def _secrets_manager(self, arn: str) -> str | None:
+        # A reference may select a JSON key (<secret arn>:<key>:<stage>:<version>); the secret is the
+        # first seven fields.
+        secret_arn = ":".join(arn.split(":")[:7])
+        try:
+            described = self._client("secretsmanager").describe_secret(SecretId=secret_arn)
+        except ClientError as err:
+            return f"secret {secret_arn}: {_message(err)}"
+        if described.get("DeletedDate") is not None:
+            return f"secret {secret_arn} is scheduled for deletion"
+        stages = described.get("VersionIdsToStages") or {}
+        if not any("AWSCURRENT" in labels for labels in stages.values()):
+            return f"secret {secret_arn} has no AWSCURRENT version: no value was ever put"
+        return None
+
+    def role(self, arn: str) -> str | None:
+        """``None`` when App Runner could assume the role ``arn``."""
+        name = arn.rsplit("/", 1)[-1]
+        try:
+            role = self._client("iam").get_role(RoleName=name)["Role"]
+        except ClientError as err:
+            return f"role {arn}: {_message(err)}"
+        if role["Arn"] != arn:
+            return f"role {arn} does not exist (IAM has {role['Arn']})"
+        if self.role_propagation_seconds:
+            age = (datetime.now(UTC) - role["CreateDate"]).total_seconds()
+            if age < self.role_propagation_seconds:
+                return (
+                    f"role {arn} was created {age:.1f} s ago; IAM needs "
+                    f"{self.role_propagation_seconds:g} s to propagate it"
+                )
+        return None
+
+
+def _message(err: ClientError) -> str:
+    error = err.response.get("Error", {})
+    return f"{error.get('Code', 'Error')}: {error.get('Message', '')}"
