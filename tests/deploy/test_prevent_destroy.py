@@ -1,0 +1,80 @@
+"""``prevent_destroy`` really stops Terraform: on the emulators, a stg/prd-style repository whose
+encryption is turned on (a ForceNew change) cannot be replaced by an ordinary apply."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cdktf import App, TerraformStack
+
+from constructs_lib import EcrRepo, EcrRepoProps, LocalBackendConfig, apply_backend
+from devtools.emulators import Emulators, running
+from stacks.config import EmulatorConfig
+from stacks.provider import add_aws_provider
+
+pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.fixture(scope="module")
+def emulators() -> Iterator[Emulators]:
+    with running(apprunner_ready_delay=0.05) as started:
+        yield started
+
+
+def _synth(outdir: Path, emulators: Emulators, *, kms_key_arn: str | None, prevent_destroy: bool) -> Path:
+    app = App(outdir=str(outdir))
+    stack = TerraformStack(app, "guarded")
+    add_aws_provider(
+        stack,
+        region="us-east-1",
+        tags={"project": "guard"},
+        emulator=EmulatorConfig(endpoint=emulators.moto_url, apprunner_endpoint=emulators.apprunner_url),
+    )
+    apply_backend(stack, LocalBackendConfig(path="terraform.tfstate"))
+    EcrRepo(
+        stack,
+        "repository",
+        props=EcrRepoProps(
+            name="guard-prd-web", kms_key_arn=kms_key_arn, prevent_destroy=prevent_destroy, force_delete=True
+        ),
+    )
+    app.synth()
+    return outdir / "stacks" / "guarded"
+
+
+def _terraform(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["terraform", *args, "-no-color", "-input=false"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_a_protected_repository_cannot_be_replaced_by_an_apply(tmp_path, emulators, terraform_env):
+    env = {**terraform_env, **emulators.env}
+    out = tmp_path / "out"
+    cwd = _synth(out, emulators, kms_key_arn=None, prevent_destroy=True)
+    assert _terraform(cwd, env, "init").returncode == 0
+    applied = _terraform(cwd, env, "apply", "-auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+
+    # Turning on the customer key forces a new repository: Terraform refuses the plan outright.
+    _synth(out, emulators, kms_key_arn=KEY, prevent_destroy=True)
+    plan = _terraform(cwd, env, "plan")
+    assert plan.returncode != 0
+    assert "Instance cannot be destroyed" in plan.stderr
+    assert "aws_ecr_repository.repository_" in plan.stderr
+
+    # Lifting the guard is a deliberate code change; then the destroy goes through.
+    _synth(out, emulators, kms_key_arn=None, prevent_destroy=False)
+    destroyed = _terraform(cwd, env, "destroy", "-auto-approve")
+    assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
