@@ -29,6 +29,23 @@ class HttpMethod(StrEnum):
     ANY = "ANY"
 
 
+class AnyRoutePreflight(StrEnum):
+    """What :class:`~constructs_lib.ModularApiGateway` does about an ``ANY /path`` route with an authorizer.
+
+    API Gateway answers a CORS preflight from its CORS configuration only when no route matches
+    ``OPTIONS``. ``ANY /path`` matches it, so the preflight (which carries no credentials) reaches the
+    authorizer, gets a 401, and the browser reports a CORS error.
+    """
+
+    ADD_OPTIONS_ROUTE = "add_options_route"
+    """Add ``OPTIONS /path`` without authorization, to the ``ANY`` route's integration, unless the API
+    has its own ``OPTIONS /path`` route. That integration then receives preflight requests
+    unauthenticated and must answer them with a 2xx (API Gateway replaces the CORS headers of the
+    answer with its configured ones)."""
+    REFUSE = "refuse"
+    """Refuse the route unless an ``OPTIONS /path`` route is added before it or in the same batch."""
+
+
 CORS_METHODS = tuple(m for m in HttpMethod if m is not HttpMethod.ANY)
 DEFAULT_CORS_METHODS = (
     HttpMethod.GET,

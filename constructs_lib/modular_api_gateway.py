@@ -28,6 +28,7 @@ from constructs_lib.api_models import (
     CORS_METHODS,
     DEFAULT_CORS_HEADERS,
     DEFAULT_CORS_METHODS,
+    AnyRoutePreflight,
     ApiModule,
     ApiRoute,
     Authorizer,
@@ -49,6 +50,7 @@ __all__ = [
     "CORS_METHODS",
     "DEFAULT_CORS_HEADERS",
     "DEFAULT_CORS_METHODS",
+    "AnyRoutePreflight",
     "ApiModule",
     "ApiRoute",
     "Authorizer",
@@ -85,6 +87,10 @@ class ModularApiGatewayProps(BaseModel):
     """Default: CloudWatch's own encryption; set a KMS key ARN for the access log group."""
     authorizers: tuple[Annotated[JwtAuthorizer | LambdaAuthorizer, Field(discriminator="type")], ...] = ()
     routes: tuple[ApiRoute, ...] = ()
+    any_route_preflight: AnyRoutePreflight = Field(default=AnyRoutePreflight.ADD_OPTIONS_ROUTE)
+    """Default: an authorized ``ANY /path`` route gets an unauthenticated ``OPTIONS /path`` route to the
+    same integration, which must then answer preflight requests with a 2xx; see
+    :class:`AnyRoutePreflight`."""
     tags: Mapping[str, str] = Field(default_factory=dict)
 
     @field_validator("name")
@@ -138,6 +144,18 @@ def _slug(text: str) -> str:
     return f"{readable}-{digest}"
 
 
+def _refusal(route: ApiRoute) -> str:
+    path = route.path
+    return (
+        f"routes: route {route.key!r} has authorizer {route.authorizer!r} and matches every method, "
+        "OPTIONS included: API Gateway then sends CORS preflight requests, which carry no credentials, "
+        "to the authorizer instead of answering them, they get a 401 and browsers report a CORS error "
+        f"(any_route_preflight='refuse'). List explicit methods instead ('GET {path}', 'POST {path}', "
+        f"...), add your own 'OPTIONS {path}' route without authorizer before it or in the same module, "
+        "or set any_route_preflight='add_options_route' to have one added to the same integration"
+    )
+
+
 def _invoke_uri(function_arn: str) -> str:
     """The API Gateway invocation URI of a Lambda function (works for literal ARNs and tokens)."""
     match = LAMBDA_ARN.fullmatch(function_arn)
@@ -158,9 +176,13 @@ class ModularApiGateway(Construct):
     """An HTTP API with CORS, a ``$default`` stage with JSON access logs and throttling, authorizers,
     and routes contributed by feature modules.
 
-    CORS is answered by API Gateway itself, so a preflight ``OPTIONS`` never reaches an authorizer or
-    an integration; an explicit ``OPTIONS`` route cannot have an authorizer. Each Lambda integration
-    gets a ``aws_lambda_permission`` scoped to its own route.
+    CORS preflight requests never reach an authorizer. API Gateway answers them from the CORS
+    configuration when no route matches ``OPTIONS``; an explicit ``OPTIONS`` route cannot have an
+    authorizer; and an authorized ``ANY /path`` route, which would match the preflight, gets an
+    unauthenticated ``OPTIONS /path`` route to its own integration (or is refused, see
+    :class:`AnyRoutePreflight`). That integration then receives preflight requests unauthenticated
+    and must answer them with a 2xx: API Gateway replaces the CORS headers of the answer with its
+    configured ones. Each Lambda integration gets a ``aws_lambda_permission`` scoped to its own route.
 
     Example::
 
@@ -220,6 +242,8 @@ class ModularApiGateway(Construct):
         )
         self._authorizers: dict[str, tuple[Authorizer, _aws.Apigatewayv2Authorizer]] = {}
         self._routes: dict[str, _aws.Apigatewayv2Route] = {}
+        # OPTIONS routes added for authorized ANY routes; a user's own OPTIONS route replaces one.
+        self._preflight_routes: set[str] = set()
         for authorizer in props.authorizers:
             self.add_authorizer(authorizer)
         self.add_routes(props.routes)
@@ -288,8 +312,27 @@ class ModularApiGateway(Construct):
         return resource
 
     def add_route(self, route: ApiRoute) -> _aws.Apigatewayv2Route:
-        """Add one route; its key must be new on this API and its authorizer already added."""
-        if route.key in self._routes:
+        """Add one route; its key must be new on this API and its authorizer already added.
+
+        An ``OPTIONS /path`` route replaces the one added automatically for an authorized
+        ``ANY /path`` route (see :class:`AnyRoutePreflight`), whichever was added first.
+        """
+        return self._add_route(route, frozenset())
+
+    def add_routes(self, routes: Iterable[ApiRoute]) -> None:
+        """Add several routes; an ``OPTIONS`` route among them counts for an ``ANY`` route before it."""
+        batch = tuple(routes)
+        options = frozenset(r.key for r in batch if r.method is HttpMethod.OPTIONS)
+        for route in batch:
+            self._add_route(route, options)
+
+    def add_module(self, module: ApiModule) -> None:
+        """Add a feature module's routes."""
+        self.add_routes(module.routes)
+
+    def _add_route(self, route: ApiRoute, coming_options: frozenset[str]) -> _aws.Apigatewayv2Route:
+        replaces_preflight = route.key in self._preflight_routes
+        if route.key in self._routes and not replaces_preflight:
             raise CoraInfraError(
                 f"routes: duplicate route key {route.key!r}; each METHOD /path is added once"
             )
@@ -307,30 +350,56 @@ class ModularApiGateway(Construct):
                 )
             auth_type = "JWT" if isinstance(config, JwtAuthorizer) else "CUSTOM"
             authorizer_id = authorizer.id
+        preflight_key = f"{HttpMethod.OPTIONS} {route.path}"
+        needs_preflight = (
+            route.method is HttpMethod.ANY
+            and route.authorizer is not None
+            and preflight_key not in self._routes
+            and preflight_key not in coming_options
+        )
+        if needs_preflight and self.props.any_route_preflight is AnyRoutePreflight.REFUSE:
+            raise CoraInfraError(_refusal(route))
+        if replaces_preflight:
+            # Same construct id as the automatic route: remove it so the user's route takes its place.
+            self.node.try_remove_child(f"route-{_slug(route.key)}")
+            self._preflight_routes.discard(route.key)
 
         id_ = _slug(route.key)
-        integration = self._integration(id_, route)
-        resource = _aws.Apigatewayv2Route(
-            self,
-            f"route-{id_}",
-            api_id=self._api_id,
-            route_key=route.key,
-            target=f"integrations/{integration.id}",
+        target = f"integrations/{self._integration(id_, route).id}"
+        resource = self._route_resource(
+            route.key,
+            target,
             authorization_type=auth_type,
             authorizer_id=authorizer_id,
             authorization_scopes=list(route.authorization_scopes) or None,
         )
-        self._routes[route.key] = resource
+        if needs_preflight:
+            # The ANY route's Lambda permission (if any) already admits every method, OPTIONS included.
+            self._route_resource(preflight_key, target, authorization_type="NONE")
+            self._preflight_routes.add(preflight_key)
         return resource
 
-    def add_routes(self, routes: Iterable[ApiRoute]) -> None:
-        """Add several routes."""
-        for route in routes:
-            self.add_route(route)
-
-    def add_module(self, module: ApiModule) -> None:
-        """Add a feature module's routes."""
-        self.add_routes(module.routes)
+    def _route_resource(
+        self,
+        key: str,
+        target: str,
+        *,
+        authorization_type: str,
+        authorizer_id: str | None = None,
+        authorization_scopes: list[str] | None = None,
+    ) -> _aws.Apigatewayv2Route:
+        resource = _aws.Apigatewayv2Route(
+            self,
+            f"route-{_slug(key)}",
+            api_id=self._api_id,
+            route_key=key,
+            target=target,
+            authorization_type=authorization_type,
+            authorizer_id=authorizer_id,
+            authorization_scopes=authorization_scopes,
+        )
+        self._routes[key] = resource
+        return resource
 
     def _integration(self, id_: str, route: ApiRoute) -> _aws.Apigatewayv2Integration:
         spec = route.integration
