@@ -322,6 +322,19 @@ class LambdaAuthorizer(_AuthorizerBase):
 Authorizer = JwtAuthorizer | LambdaAuthorizer
 
 
+def preflight_refusal(route: ApiRoute) -> str:
+    """Why an authorized ``ANY`` route is refused under ``AnyRoutePreflight.REFUSE``, and what to do."""
+    path = route.path
+    return (
+        f"routes: route {route.key!r} has authorizer {route.authorizer!r} and matches every method, "
+        "OPTIONS included: API Gateway then sends CORS preflight requests, which carry no credentials, "
+        "to the authorizer instead of answering them, they get a 401 and browsers report a CORS error "
+        f"(any_route_preflight='refuse'). List explicit methods instead ('GET {path}', 'POST {path}', "
+        f"...), add your own 'OPTIONS {path}' route without authorizer before it or in the same module, "
+        "or set any_route_preflight='add_options_route' to have one added to the same integration"
+    )
+
+
 class ApiModule(BaseModel):
     """A feature module's contribution: its routes, added together."""
 

@@ -6,20 +6,17 @@ The models it takes live in :mod:`constructs_lib.api_models` and the Lambda perm
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Annotated
 
-from cdktf import Fn
 from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
 from constructs_lib._validation import (
     FROZEN,
-    LAMBDA_ARN,
     LogRetentionDays,
     check_kms_key_arn,
     check_tags,
@@ -42,8 +39,10 @@ from constructs_lib.api_models import (
     check_origin,
     check_routes,
     parse_route_key,
+    preflight_refusal,
 )
 from constructs_lib.errors import CoraInfraError
+from constructs_lib.lambda_permissions import RoutePermissions, invoke_uri, slug
 
 __all__ = [
     "ACCESS_LOG_FORMAT",
@@ -137,41 +136,6 @@ ACCESS_LOG_FORMAT = json.dumps(
 )
 
 
-def _slug(text: str) -> str:
-    """A readable, stable construct id for a route key or name."""
-    readable = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:60]
-    digest = hashlib.sha256(text.encode()).hexdigest()[:6]
-    return f"{readable}-{digest}"
-
-
-def _refusal(route: ApiRoute) -> str:
-    path = route.path
-    return (
-        f"routes: route {route.key!r} has authorizer {route.authorizer!r} and matches every method, "
-        "OPTIONS included: API Gateway then sends CORS preflight requests, which carry no credentials, "
-        "to the authorizer instead of answering them, they get a 401 and browsers report a CORS error "
-        f"(any_route_preflight='refuse'). List explicit methods instead ('GET {path}', 'POST {path}', "
-        f"...), add your own 'OPTIONS {path}' route without authorizer before it or in the same module, "
-        "or set any_route_preflight='add_options_route' to have one added to the same integration"
-    )
-
-
-def _invoke_uri(function_arn: str) -> str:
-    """The API Gateway invocation URI of a Lambda function (works for literal ARNs and tokens)."""
-    match = LAMBDA_ARN.fullmatch(function_arn)
-    if match:
-        return (
-            f"arn:{match['partition']}:apigateway:{match['region']}:lambda:path/2015-03-31/functions/"
-            f"{function_arn}/invocations"
-        )
-    parts = Fn.split(":", function_arn)
-    uri: str = Fn.format(
-        "arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations",
-        [Fn.element(parts, 1), Fn.element(parts, 3), function_arn],
-    )
-    return uri
-
-
 class ModularApiGateway(Construct):
     """An HTTP API with CORS, a ``$default`` stage with JSON access logs and throttling, authorizers,
     and routes contributed by feature modules.
@@ -182,7 +146,11 @@ class ModularApiGateway(Construct):
     unauthenticated ``OPTIONS /path`` route to its own integration (or is refused, see
     :class:`AnyRoutePreflight`). That integration then receives preflight requests unauthenticated
     and must answer them with a 2xx: API Gateway replaces the CORS headers of the answer with its
-    configured ones. Each Lambda integration gets a ``aws_lambda_permission`` scoped to its own route.
+    configured ones.
+
+    API Gateway may invoke each route's Lambda function for that route only (its method and path),
+    or, once a function serves more than 20 routes of this API, for this API only: one statement per
+    route would overflow the function's 20 KB resource policy (see :mod:`constructs_lib.lambda_permissions`).
 
     Example::
 
@@ -240,6 +208,7 @@ class ModularApiGateway(Construct):
             ),
             tags=tags,
         )
+        self._permissions = RoutePermissions(self, self._execution_arn)
         self._authorizers: dict[str, tuple[Authorizer, _aws.Apigatewayv2Authorizer]] = {}
         self._routes: dict[str, _aws.Apigatewayv2Route] = {}
         # OPTIONS routes added for authorized ANY routes; a user's own OPTIONS route replaces one.
@@ -274,7 +243,7 @@ class ModularApiGateway(Construct):
         """Add a JWT or Lambda REQUEST authorizer that routes reference by name."""
         if authorizer.name in self._authorizers:
             raise CoraInfraError(f"authorizers: name {authorizer.name!r} is already used on this API")
-        id_ = f"authorizer-{_slug(authorizer.name)}"
+        id_ = f"authorizer-{slug(authorizer.name)}"
         if isinstance(authorizer, JwtAuthorizer):
             resource = _aws.Apigatewayv2Authorizer(
                 self,
@@ -294,20 +263,13 @@ class ModularApiGateway(Construct):
                 api_id=self._api_id,
                 name=authorizer.name,
                 authorizer_type="REQUEST",
-                authorizer_uri=_invoke_uri(authorizer.function_arn),
+                authorizer_uri=invoke_uri(authorizer.function_arn),
                 authorizer_payload_format_version="2.0",
                 authorizer_result_ttl_in_seconds=authorizer.result_ttl_seconds,
                 enable_simple_responses=authorizer.enable_simple_responses,
                 identity_sources=list(authorizer.identity_sources),
             )
-            _aws.LambdaPermission(
-                self,
-                f"{id_}-permission",
-                action="lambda:InvokeFunction",
-                function_name=authorizer.function_arn,
-                principal="apigateway.amazonaws.com",
-                source_arn=f"{self._execution_arn}/authorizers/{resource.id}",
-            )
+            self._permissions.grant_authorizer(f"{id_}-permission", authorizer.function_arn, resource.id)
         self._authorizers[authorizer.name] = (authorizer, resource)
         return resource
 
@@ -358,13 +320,13 @@ class ModularApiGateway(Construct):
             and preflight_key not in coming_options
         )
         if needs_preflight and self.props.any_route_preflight is AnyRoutePreflight.REFUSE:
-            raise CoraInfraError(_refusal(route))
+            raise CoraInfraError(preflight_refusal(route))
         if replaces_preflight:
             # Same construct id as the automatic route: remove it so the user's route takes its place.
-            self.node.try_remove_child(f"route-{_slug(route.key)}")
+            self.node.try_remove_child(f"route-{slug(route.key)}")
             self._preflight_routes.discard(route.key)
 
-        id_ = _slug(route.key)
+        id_ = slug(route.key)
         target = f"integrations/{self._integration(id_, route).id}"
         resource = self._route_resource(
             route.key,
@@ -390,7 +352,7 @@ class ModularApiGateway(Construct):
     ) -> _aws.Apigatewayv2Route:
         resource = _aws.Apigatewayv2Route(
             self,
-            f"route-{_slug(key)}",
+            f"route-{slug(key)}",
             api_id=self._api_id,
             route_key=key,
             target=target,
@@ -413,17 +375,7 @@ class ModularApiGateway(Construct):
                 payload_format_version=spec.payload_format_version,
                 timeout_milliseconds=spec.timeout_ms,
             )
-            # Scoped to this route: any stage, this method (or any for ANY), this path.
-            method = "*" if route.method is HttpMethod.ANY else route.method.value
-            path = re.sub(r"\{[^}]+\}", "*", route.path)
-            _aws.LambdaPermission(
-                self,
-                f"permission-{id_}",
-                action="lambda:InvokeFunction",
-                function_name=spec.function_arn,
-                principal="apigateway.amazonaws.com",
-                source_arn=f"{self._execution_arn}/*/{method}{path}",
-            )
+            self._permissions.grant(route, spec.function_arn, id_)
             return integration
         return _aws.Apigatewayv2Integration(
             self,
