@@ -31,6 +31,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from devtools import moto_faults
 from devtools.apprunner_emulator import AppRunnerEmulator
 
 REGION = "us-east-1"
@@ -105,6 +106,7 @@ def seed(emulators: Emulators) -> str:
 def running(*, apprunner_ready_delay: float = 1.0) -> Iterator[Emulators]:
     """Start moto and the App Runner emulator on free loopback ports; stop both on exit."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    moto_faults.install()  # refuse what AWS refuses: a deploy that passes here must not fail there
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     apprunner = AppRunnerEmulator(region=REGION, ready_delay=apprunner_ready_delay)
