@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Annotated
 
+from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -365,6 +366,9 @@ class ModularApiGateway(Construct):
 
     def _integration(self, id_: str, route: ApiRoute) -> _aws.Apigatewayv2Integration:
         spec = route.integration
+        # Changing the type (Lambda <-> HTTP) replaces the integration, and AWS refuses to delete one a
+        # route still targets: create the new one, point the route at it, then delete the old one.
+        replace = TerraformResourceLifecycle(create_before_destroy=True)
         if isinstance(spec, LambdaIntegration):
             integration = _aws.Apigatewayv2Integration(
                 self,
@@ -374,6 +378,7 @@ class ModularApiGateway(Construct):
                 integration_uri=spec.function_arn,
                 payload_format_version=spec.payload_format_version,
                 timeout_milliseconds=spec.timeout_ms,
+                lifecycle=replace,
             )
             self._permissions.grant(route, spec.function_arn, id_)
             return integration
@@ -385,4 +390,5 @@ class ModularApiGateway(Construct):
             integration_uri=spec.url,
             integration_method=spec.method.value,
             timeout_milliseconds=spec.timeout_ms,
+            lifecycle=replace,
         )

@@ -169,6 +169,15 @@ def test_each_lambda_route_gets_one_permission_scoped_to_its_method_and_path(syn
     )
 
 
+def test_integrations_are_replaced_create_before_destroy(synth):
+    # Switching Lambda <-> HTTP replaces the integration; AWS refuses to delete one a route targets,
+    # so the new one must exist (and the route point at it) first. The apply is in tests/deploy.
+    doc = synth(build_api(routes=(lambda_route("GET /items"), http_route("GET /health"))))
+    integrations = resources(doc, "aws_apigatewayv2_integration")
+    assert len(integrations) == 2
+    assert all(i["lifecycle"] == {"create_before_destroy": True} for i in integrations)
+
+
 def test_http_route_is_an_http_proxy_integration_without_lambda_permission(synth):
     doc = synth(build_api(routes=(http_route("ANY /legacy/{proxy+}"),)))
     integration = integration_of(doc, "ANY /legacy/{proxy+}")
