@@ -236,7 +236,7 @@ class ModularApiGateway(Construct):
 
     @property
     def routes(self) -> Mapping[str, _aws.Apigatewayv2Route]:
-        """Route key → route resource."""
+        """Route key → route resource, the ``OPTIONS`` routes added for authorized ``ANY`` routes included."""
         return dict(self._routes)
 
     # -- contributions -------------------------------------------------------------------------------
