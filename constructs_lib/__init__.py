@@ -16,6 +16,7 @@ from constructs_lib.ecr_repo import EcrRepo, EcrRepoProps, TagMutability
 from constructs_lib.errors import ConfigError, CoraInfraError
 from constructs_lib.iam import PolicyStatement
 from constructs_lib.modular_api_gateway import (
+    AnyRoutePreflight,
     ApiModule,
     ApiRoute,
     CorsConfig,
@@ -50,6 +51,7 @@ from constructs_lib.state_backend import (
 
 __all__ = [
     "RULES",
+    "AnyRoutePreflight",
     "ApiModule",
     "ApiRoute",
     "AppRunnerService",

@@ -1,345 +1,75 @@
-"""``ModularApiGateway``: an HTTP API whose routes are contributed by feature modules."""
+"""``ModularApiGateway``: an HTTP API whose routes are contributed by feature modules.
+
+The models it takes live in :mod:`constructs_lib.api_models` and the Lambda permission planning in
+:mod:`constructs_lib.lambda_permissions`; every public name of both stays importable from here.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
-from cdktf import Fn
+from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
 from constructs_lib._validation import (
     FROZEN,
-    LAMBDA_ARN,
     LogRetentionDays,
     check_kms_key_arn,
-    check_lambda_arn,
     check_tags,
-    is_token,
-    one_of,
+)
+from constructs_lib.api_models import (
+    CORS_METHODS,
+    DEFAULT_CORS_HEADERS,
+    DEFAULT_CORS_METHODS,
+    AnyRoutePreflight,
+    ApiModule,
+    ApiRoute,
+    Authorizer,
+    CorsConfig,
+    HttpIntegration,
+    HttpMethod,
+    JwtAuthorizer,
+    LambdaAuthorizer,
+    LambdaIntegration,
+    Throttling,
+    check_origin,
+    check_routes,
+    parse_route_key,
+    preflight_refusal,
 )
 from constructs_lib.errors import CoraInfraError
+from constructs_lib.lambda_permissions import RoutePermissions, invoke_uri, slug
 
+__all__ = [
+    "ACCESS_LOG_FORMAT",
+    "CORS_METHODS",
+    "DEFAULT_CORS_HEADERS",
+    "DEFAULT_CORS_METHODS",
+    "AnyRoutePreflight",
+    "ApiModule",
+    "ApiRoute",
+    "Authorizer",
+    "CorsConfig",
+    "HttpIntegration",
+    "HttpMethod",
+    "JwtAuthorizer",
+    "LambdaAuthorizer",
+    "LambdaIntegration",
+    "ModularApiGateway",
+    "ModularApiGatewayProps",
+    "Throttling",
+    "check_origin",
+    "check_routes",
+    "parse_route_key",
+]
 
-class HttpMethod(StrEnum):
-    """Methods a route key may use (``ANY`` matches all of them)."""
-
-    GET = "GET"
-    POST = "POST"
-    PUT = "PUT"
-    DELETE = "DELETE"
-    PATCH = "PATCH"
-    OPTIONS = "OPTIONS"
-    HEAD = "HEAD"
-    ANY = "ANY"
-
-
-CORS_METHODS = tuple(m for m in HttpMethod if m is not HttpMethod.ANY)
-DEFAULT_CORS_METHODS = (
-    HttpMethod.GET,
-    HttpMethod.POST,
-    HttpMethod.PUT,
-    HttpMethod.DELETE,
-    HttpMethod.PATCH,
-    HttpMethod.OPTIONS,
-)
-DEFAULT_CORS_HEADERS = ("Authorization", "Content-Type", "X-Requested-With", "Accept", "Origin")
-
-# scheme://host[:port], nothing after: browsers send exactly this in the Origin header.
-_ORIGIN = re.compile(
-    r"^(?P<scheme>https?)://"
-    r"(?P<host>localhost|(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
-    r"|\d{1,3}(?:\.\d{1,3}){3})"
-    r"(?::(?P<port>\d{1,5}))?$"
-)
-_HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
-_SEGMENT = re.compile(r"^(?:[A-Za-z0-9._~:@!$&'()*+,;=-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$")
 # No spaces: the access log group is named after the API, and log group names allow none.
 _API_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-_AUTHORIZER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-_HTTP_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
-_IDENTITY_SOURCE = re.compile(
-    r"^\$(request\.(header|querystring)\.[A-Za-z0-9_.-]+|context\.[A-Za-z.]+|stageVariables\.\w+)$"
-)
-
-
-def check_origin(origin: str) -> str:
-    """``"*"`` or ``scheme://host[:port]`` with no path, query or trailing slash."""
-    if origin == "*":
-        return origin
-    match = _ORIGIN.fullmatch(origin)
-    if not match or (match["port"] and not 1 <= int(match["port"]) <= 65535):
-        raise ValueError(
-            f"CORS origin {origin!r} is malformed: use '*' or scheme://host[:port] with scheme http or "
-            "https and no path or trailing slash, e.g. 'https://app.example.com'"
-        )
-    return origin
-
-
-def parse_route_key(key: str) -> tuple[HttpMethod, str]:
-    """Split and check ``"METHOD /path"``; raise ``ValueError`` naming the problem."""
-    parts = key.split(" ")
-    if len(parts) != 2:
-        raise ValueError(f"route key {key!r} must be 'METHOD /path' with one space, e.g. 'GET /items/{{id}}'")
-    method_text, path = parts
-    try:
-        method = HttpMethod(method_text)
-    except ValueError:
-        raise ValueError(
-            f"route key {key!r} has unknown method {method_text!r}; allowed: {one_of(HttpMethod)}"
-        ) from None
-    if not path.startswith("/"):
-        raise ValueError(f"route key {key!r}: path {path!r} must start with '/'")
-    if path != "/":
-        segments = path[1:].split("/")
-        names: list[str] = []
-        for index, segment in enumerate(segments):
-            if not _SEGMENT.fullmatch(segment):
-                raise ValueError(
-                    f"route key {key!r}: path segment {segment!r} is malformed; use letters, digits and "
-                    "-._~ or a parameter like {id} (no empty segments or trailing slash)"
-                )
-            if segment.startswith("{"):
-                name = segment.strip("{}+")
-                if name in names:
-                    raise ValueError(f"route key {key!r}: path parameter {{{name}}} appears twice")
-                names.append(name)
-                if segment.endswith("+}") and index != len(segments) - 1:
-                    raise ValueError(
-                        f"route key {key!r}: greedy parameter {segment} must be the last segment"
-                    )
-    return method, path
-
-
-class CorsConfig(BaseModel):
-    """CORS for the API. Defaults follow the CORA plan; origins have no default."""
-
-    model_config = FROZEN
-
-    allow_origins: tuple[str, ...] = Field(min_length=1)
-    """Origins allowed to call the API: ``"*"`` or ``https://app.example.com`` style values."""
-    allow_methods: tuple[HttpMethod, ...] = DEFAULT_CORS_METHODS
-    allow_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
-    expose_headers: tuple[str, ...] = ()
-    max_age_seconds: int = Field(300, strict=True, ge=0, le=86400)
-    """Default: browsers cache a preflight answer for 5 minutes."""
-    allow_credentials: bool = Field(False, strict=True)
-    """Default: no cookies or auth headers on cross-origin requests; cannot be combined with ``"*"``."""
-
-    @field_validator("allow_origins")
-    @classmethod
-    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for origin in value:
-            check_origin(origin)
-        if "*" in value and len(value) > 1:
-            raise ValueError("'*' already allows every origin; list it alone or list explicit origins")
-        if len(set(value)) != len(value):
-            raise ValueError(f"origins must be unique; got {list(value)}")
-        return value
-
-    @field_validator("allow_methods")
-    @classmethod
-    def _methods(cls, value: tuple[HttpMethod, ...]) -> tuple[HttpMethod, ...]:
-        if HttpMethod.ANY in value:
-            raise ValueError(f"'ANY' is a route method, not a CORS method; allowed: {one_of(CORS_METHODS)}")
-        return value
-
-    @field_validator("allow_headers", "expose_headers")
-    @classmethod
-    def _headers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for header in value:
-            if header != "*" and not _HEADER.fullmatch(header):
-                raise ValueError(f"header name {header!r} is not a valid HTTP header name")
-        return value
-
-    @model_validator(mode="after")
-    def _wildcard_with_credentials(self) -> CorsConfig:
-        if self.allow_credentials and "*" in self.allow_origins:
-            raise ValueError(
-                "allow_origins '*' cannot be combined with allow_credentials=true (browsers and AWS "
-                "reject it); list explicit origins or turn credentials off"
-            )
-        return self
-
-
-class Throttling(BaseModel):
-    """Stage-wide throttling. Default: bursts of 100 requests, 50 requests per second sustained."""
-
-    model_config = FROZEN
-
-    burst_limit: int = Field(100, strict=True, ge=0, le=100_000)
-    rate_limit: float = Field(50.0, strict=True, ge=0, le=100_000)
-
-
-class LambdaIntegration(BaseModel):
-    """Proxy the route to a Lambda function (payload format 2.0 by default)."""
-
-    model_config = FROZEN
-
-    type: Literal["lambda"] = "lambda"
-    function_arn: str
-    """The function's ARN (a literal ARN or a token such as ``LambdaFunction.arn``)."""
-    payload_format_version: Literal["1.0", "2.0"] = "2.0"
-    timeout_ms: int = Field(30_000, strict=True, ge=50, le=30_000)
-
-    @field_validator("function_arn")
-    @classmethod
-    def _arn(cls, value: str) -> str:
-        return check_lambda_arn(value)
-
-
-class HttpIntegration(BaseModel):
-    """Proxy the route to an HTTP(S) URL."""
-
-    model_config = FROZEN
-
-    type: Literal["http"] = "http"
-    url: str
-    method: HttpMethod = HttpMethod.ANY
-    timeout_ms: int = Field(30_000, strict=True, ge=50, le=30_000)
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if is_token(value) or _HTTP_URL.fullmatch(value):
-            return value
-        raise ValueError(f"integration URL {value!r} must be an http:// or https:// URL")
-
-
-class ApiRoute(BaseModel):
-    """One route: ``"METHOD /path"`` (its identity), an integration and its authorization."""
-
-    model_config = FROZEN
-
-    key: str
-    integration: LambdaIntegration | HttpIntegration = Field(discriminator="type")
-    authorizer: str | None = None
-    """Name of an authorizer added to the API; default: no authorization."""
-    authorization_scopes: tuple[str, ...] = ()
-    """JWT scopes the token must carry (JWT authorizers only)."""
-
-    @field_validator("key")
-    @classmethod
-    def _key(cls, value: str) -> str:
-        parse_route_key(value)
-        return value
-
-    @model_validator(mode="after")
-    def _auth(self) -> ApiRoute:
-        if self.method is HttpMethod.OPTIONS and self.authorizer is not None:
-            raise ValueError(
-                f"route {self.key!r}: OPTIONS routes answer CORS preflight requests, which carry no "
-                "credentials; they cannot use an authorizer"
-            )
-        if self.authorization_scopes and self.authorizer is None:
-            raise ValueError(f"route {self.key!r}: authorization_scopes need an authorizer")
-        return self
-
-    @property
-    def method(self) -> HttpMethod:
-        """The route's method."""
-        return parse_route_key(self.key)[0]
-
-    @property
-    def path(self) -> str:
-        """The route's path."""
-        return parse_route_key(self.key)[1]
-
-
-class _AuthorizerBase(BaseModel):
-    model_config = FROZEN
-
-    name: str
-    """The name routes use to reference this authorizer: 1-128 letters, digits, '-' or '_'."""
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _AUTHORIZER_NAME.fullmatch(value):
-            raise ValueError(f"authorizer name {value!r} is invalid: use 1-128 letters, digits, '-' or '_'")
-        return value
-
-
-class JwtAuthorizer(_AuthorizerBase):
-    """Native JWT authorizer (e.g. Okta): API Gateway checks issuer, audience and signature."""
-
-    type: Literal["jwt"] = "jwt"
-    issuer: str
-    """The token issuer URL, e.g. ``https://example.okta.com/oauth2/default``."""
-    audience: tuple[str, ...] = Field(min_length=1)
-    identity_source: str = "$request.header.Authorization"
-
-    @field_validator("issuer")
-    @classmethod
-    def _issuer(cls, value: str) -> str:
-        if is_token(value) or (value.startswith("https://") and _HTTP_URL.fullmatch(value)):
-            return value
-        raise ValueError(f"JWT issuer {value!r} must be an https:// URL")
-
-    @field_validator("audience")
-    @classmethod
-    def _audience(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if any(not a.strip() for a in value):
-            raise ValueError("JWT audience entries must be non-empty")
-        return value
-
-
-class LambdaAuthorizer(_AuthorizerBase):
-    """Lambda REQUEST authorizer for custom logic (payload 2.0, simple responses by default)."""
-
-    type: Literal["lambda"] = "lambda"
-    function_arn: str
-    identity_sources: tuple[str, ...] = ("$request.header.Authorization",)
-    result_ttl_seconds: int = Field(300, strict=True, ge=0, le=3600)
-    enable_simple_responses: bool = Field(True, strict=True)
-
-    @field_validator("function_arn")
-    @classmethod
-    def _arn(cls, value: str) -> str:
-        return check_lambda_arn(value)
-
-    @field_validator("identity_sources")
-    @classmethod
-    def _sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for source in value:
-            if not _IDENTITY_SOURCE.fullmatch(source):
-                raise ValueError(
-                    f"identity source {source!r} is invalid; use e.g. '$request.header.Authorization'"
-                )
-        return value
-
-
-Authorizer = JwtAuthorizer | LambdaAuthorizer
-
-
-class ApiModule(BaseModel):
-    """A feature module's contribution: its routes, added together."""
-
-    model_config = FROZEN
-
-    name: str
-    routes: tuple[ApiRoute, ...] = ()
-
-
-def check_routes(routes: Iterable[ApiRoute], authorizer_names: Iterable[str]) -> None:
-    """Raise ``ValueError`` on duplicate route keys or references to unknown authorizers."""
-    known = list(authorizer_names)
-    keys = [r.key for r in routes]
-    dupes = sorted({k for k in keys if keys.count(k) > 1})
-    if dupes:
-        raise ValueError(f"duplicate route keys: {', '.join(dupes)}; each METHOD /path is added once")
-    for route in routes:
-        if route.authorizer is not None and route.authorizer not in known:
-            raise ValueError(
-                f"route {route.key!r} uses unknown authorizer {route.authorizer!r}; "
-                f"known: {', '.join(known) or '(none)'}"
-            )
 
 
 class ModularApiGatewayProps(BaseModel):
@@ -357,6 +87,10 @@ class ModularApiGatewayProps(BaseModel):
     """Default: CloudWatch's own encryption; set a KMS key ARN for the access log group."""
     authorizers: tuple[Annotated[JwtAuthorizer | LambdaAuthorizer, Field(discriminator="type")], ...] = ()
     routes: tuple[ApiRoute, ...] = ()
+    any_route_preflight: AnyRoutePreflight = Field(default=AnyRoutePreflight.ADD_OPTIONS_ROUTE)
+    """Default: an authorized ``ANY /path`` route gets an unauthenticated ``OPTIONS /path`` route to the
+    same integration, which must then answer preflight requests with a 2xx; see
+    :class:`AnyRoutePreflight`."""
     tags: Mapping[str, str] = Field(default_factory=dict)
 
     @field_validator("name")
@@ -403,36 +137,21 @@ ACCESS_LOG_FORMAT = json.dumps(
 )
 
 
-def _slug(text: str) -> str:
-    """A readable, stable construct id for a route key or name."""
-    readable = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:60]
-    digest = hashlib.sha256(text.encode()).hexdigest()[:6]
-    return f"{readable}-{digest}"
-
-
-def _invoke_uri(function_arn: str) -> str:
-    """The API Gateway invocation URI of a Lambda function (works for literal ARNs and tokens)."""
-    match = LAMBDA_ARN.fullmatch(function_arn)
-    if match:
-        return (
-            f"arn:{match['partition']}:apigateway:{match['region']}:lambda:path/2015-03-31/functions/"
-            f"{function_arn}/invocations"
-        )
-    parts = Fn.split(":", function_arn)
-    uri: str = Fn.format(
-        "arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations",
-        [Fn.element(parts, 1), Fn.element(parts, 3), function_arn],
-    )
-    return uri
-
-
 class ModularApiGateway(Construct):
     """An HTTP API with CORS, a ``$default`` stage with JSON access logs and throttling, authorizers,
     and routes contributed by feature modules.
 
-    CORS is answered by API Gateway itself, so a preflight ``OPTIONS`` never reaches an authorizer or
-    an integration; an explicit ``OPTIONS`` route cannot have an authorizer. Each Lambda integration
-    gets a ``aws_lambda_permission`` scoped to its own route.
+    CORS preflight requests never reach an authorizer. API Gateway answers them from the CORS
+    configuration when no route matches ``OPTIONS``; an explicit ``OPTIONS`` route cannot have an
+    authorizer; and an authorized ``ANY /path`` route, which would match the preflight, gets an
+    unauthenticated ``OPTIONS /path`` route to its own integration (or is refused, see
+    :class:`AnyRoutePreflight`). That integration then receives preflight requests unauthenticated
+    and must answer them with a 2xx: API Gateway replaces the CORS headers of the answer with its
+    configured ones.
+
+    API Gateway may invoke each route's Lambda function for that route only (its method and path),
+    or, once a function serves more than 20 routes of this API, for this API only: one statement per
+    route would overflow the function's 20 KB resource policy (see :mod:`constructs_lib.lambda_permissions`).
 
     Example::
 
@@ -490,8 +209,11 @@ class ModularApiGateway(Construct):
             ),
             tags=tags,
         )
+        self._permissions = RoutePermissions(self, self._execution_arn)
         self._authorizers: dict[str, tuple[Authorizer, _aws.Apigatewayv2Authorizer]] = {}
         self._routes: dict[str, _aws.Apigatewayv2Route] = {}
+        # OPTIONS routes added for authorized ANY routes; a user's own OPTIONS route replaces one.
+        self._preflight_routes: set[str] = set()
         for authorizer in props.authorizers:
             self.add_authorizer(authorizer)
         self.add_routes(props.routes)
@@ -514,7 +236,7 @@ class ModularApiGateway(Construct):
 
     @property
     def routes(self) -> Mapping[str, _aws.Apigatewayv2Route]:
-        """Route key → route resource."""
+        """Route key → route resource, the ``OPTIONS`` routes added for authorized ``ANY`` routes included."""
         return dict(self._routes)
 
     # -- contributions -------------------------------------------------------------------------------
@@ -522,7 +244,7 @@ class ModularApiGateway(Construct):
         """Add a JWT or Lambda REQUEST authorizer that routes reference by name."""
         if authorizer.name in self._authorizers:
             raise CoraInfraError(f"authorizers: name {authorizer.name!r} is already used on this API")
-        id_ = f"authorizer-{_slug(authorizer.name)}"
+        id_ = f"authorizer-{slug(authorizer.name)}"
         if isinstance(authorizer, JwtAuthorizer):
             resource = _aws.Apigatewayv2Authorizer(
                 self,
@@ -542,26 +264,38 @@ class ModularApiGateway(Construct):
                 api_id=self._api_id,
                 name=authorizer.name,
                 authorizer_type="REQUEST",
-                authorizer_uri=_invoke_uri(authorizer.function_arn),
+                authorizer_uri=invoke_uri(authorizer.function_arn),
                 authorizer_payload_format_version="2.0",
                 authorizer_result_ttl_in_seconds=authorizer.result_ttl_seconds,
                 enable_simple_responses=authorizer.enable_simple_responses,
                 identity_sources=list(authorizer.identity_sources),
             )
-            _aws.LambdaPermission(
-                self,
-                f"{id_}-permission",
-                action="lambda:InvokeFunction",
-                function_name=authorizer.function_arn,
-                principal="apigateway.amazonaws.com",
-                source_arn=f"{self._execution_arn}/authorizers/{resource.id}",
-            )
+            self._permissions.grant_authorizer(f"{id_}-permission", authorizer.function_arn, resource.id)
         self._authorizers[authorizer.name] = (authorizer, resource)
         return resource
 
     def add_route(self, route: ApiRoute) -> _aws.Apigatewayv2Route:
-        """Add one route; its key must be new on this API and its authorizer already added."""
-        if route.key in self._routes:
+        """Add one route; its key must be new on this API and its authorizer already added.
+
+        An ``OPTIONS /path`` route replaces the one added automatically for an authorized
+        ``ANY /path`` route (see :class:`AnyRoutePreflight`), whichever was added first.
+        """
+        return self._add_route(route, frozenset())
+
+    def add_routes(self, routes: Iterable[ApiRoute]) -> None:
+        """Add several routes; an ``OPTIONS`` route among them counts for an ``ANY`` route before it."""
+        batch = tuple(routes)
+        options = frozenset(r.key for r in batch if r.method is HttpMethod.OPTIONS)
+        for route in batch:
+            self._add_route(route, options)
+
+    def add_module(self, module: ApiModule) -> None:
+        """Add a feature module's routes."""
+        self.add_routes(module.routes)
+
+    def _add_route(self, route: ApiRoute, coming_options: frozenset[str]) -> _aws.Apigatewayv2Route:
+        replaces_preflight = route.key in self._preflight_routes
+        if route.key in self._routes and not replaces_preflight:
             raise CoraInfraError(
                 f"routes: duplicate route key {route.key!r}; each METHOD /path is added once"
             )
@@ -579,33 +313,62 @@ class ModularApiGateway(Construct):
                 )
             auth_type = "JWT" if isinstance(config, JwtAuthorizer) else "CUSTOM"
             authorizer_id = authorizer.id
+        preflight_key = f"{HttpMethod.OPTIONS} {route.path}"
+        needs_preflight = (
+            route.method is HttpMethod.ANY
+            and route.authorizer is not None
+            and preflight_key not in self._routes
+            and preflight_key not in coming_options
+        )
+        if needs_preflight and self.props.any_route_preflight is AnyRoutePreflight.REFUSE:
+            raise CoraInfraError(preflight_refusal(route))
+        if replaces_preflight:
+            # Same construct id as the automatic route: remove it so the user's route takes its place.
+            self.node.try_remove_child(f"route-{slug(route.key)}")
+            self._preflight_routes.discard(route.key)
 
-        id_ = _slug(route.key)
-        integration = self._integration(id_, route)
-        resource = _aws.Apigatewayv2Route(
-            self,
-            f"route-{id_}",
-            api_id=self._api_id,
-            route_key=route.key,
-            target=f"integrations/{integration.id}",
+        id_ = slug(route.key)
+        target = f"integrations/{self._integration(id_, route).id}"
+        resource = self._route_resource(
+            route.key,
+            target,
             authorization_type=auth_type,
             authorizer_id=authorizer_id,
             authorization_scopes=list(route.authorization_scopes) or None,
         )
-        self._routes[route.key] = resource
+        if needs_preflight:
+            # The ANY route's Lambda permission (if any) already admits every method, OPTIONS included.
+            self._route_resource(preflight_key, target, authorization_type="NONE")
+            self._preflight_routes.add(preflight_key)
         return resource
 
-    def add_routes(self, routes: Iterable[ApiRoute]) -> None:
-        """Add several routes."""
-        for route in routes:
-            self.add_route(route)
-
-    def add_module(self, module: ApiModule) -> None:
-        """Add a feature module's routes."""
-        self.add_routes(module.routes)
+    def _route_resource(
+        self,
+        key: str,
+        target: str,
+        *,
+        authorization_type: str,
+        authorizer_id: str | None = None,
+        authorization_scopes: list[str] | None = None,
+    ) -> _aws.Apigatewayv2Route:
+        resource = _aws.Apigatewayv2Route(
+            self,
+            f"route-{slug(key)}",
+            api_id=self._api_id,
+            route_key=key,
+            target=target,
+            authorization_type=authorization_type,
+            authorizer_id=authorizer_id,
+            authorization_scopes=authorization_scopes,
+        )
+        self._routes[key] = resource
+        return resource
 
     def _integration(self, id_: str, route: ApiRoute) -> _aws.Apigatewayv2Integration:
         spec = route.integration
+        # Changing the type (Lambda <-> HTTP) replaces the integration, and AWS refuses to delete one a
+        # route still targets: create the new one, point the route at it, then delete the old one.
+        replace = TerraformResourceLifecycle(create_before_destroy=True)
         if isinstance(spec, LambdaIntegration):
             integration = _aws.Apigatewayv2Integration(
                 self,
@@ -615,18 +378,9 @@ class ModularApiGateway(Construct):
                 integration_uri=spec.function_arn,
                 payload_format_version=spec.payload_format_version,
                 timeout_milliseconds=spec.timeout_ms,
+                lifecycle=replace,
             )
-            # Scoped to this route: any stage, this method (or any for ANY), this path.
-            method = "*" if route.method is HttpMethod.ANY else route.method.value
-            path = re.sub(r"\{[^}]+\}", "*", route.path)
-            _aws.LambdaPermission(
-                self,
-                f"permission-{id_}",
-                action="lambda:InvokeFunction",
-                function_name=spec.function_arn,
-                principal="apigateway.amazonaws.com",
-                source_arn=f"{self._execution_arn}/*/{method}{path}",
-            )
+            self._permissions.grant(route, spec.function_arn, id_)
             return integration
         return _aws.Apigatewayv2Integration(
             self,
@@ -636,4 +390,5 @@ class ModularApiGateway(Construct):
             integration_uri=spec.url,
             integration_method=spec.method.value,
             timeout_milliseconds=spec.timeout_ms,
+            lifecycle=replace,
         )

@@ -34,7 +34,7 @@ import boto3
 from moto.core import config as moto_config
 from moto.server import ThreadedMotoServer
 
-from devtools import moto_rotation
+from devtools import moto_faults, moto_rotation
 from devtools.apprunner.moto_checks import MotoChecks
 from devtools.apprunner_emulator import AppRunnerEmulator
 
@@ -122,6 +122,7 @@ def running(
     no age check), refuses ``CreateService``/``UpdateService`` with "Error in assuming ... role".
     """
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    moto_faults.install()  # refuse what AWS refuses: a deploy that passes here must not fail there
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     # No Docker here: Lambda invocations (API routes, secret rotation) are stubs that succeed. Set

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import cdktf
 import pytest
@@ -13,7 +12,6 @@ from pydantic import ValidationError
 
 from constructs_lib import (
     ApiModule,
-    ApiRoute,
     CoraInfraError,
     CorsConfig,
     HttpIntegration,
@@ -25,56 +23,26 @@ from constructs_lib import (
     ModularApiGatewayProps,
     Throttling,
 )
-from tests.conftest import Synthesized, only, resources
+from tests.conftest import only, resources
+from tests.constructs.api_helpers import (
+    AUTH_FN,
+    CORS,
+    CUSTOM,
+    ISSUER,
+    ITEMS_FN,
+    OKTA,
+    ORIGIN,
+    api_ref,
+    authorizer_id_ref,
+    build_api,
+    http_route,
+    integration_of,
+    lambda_route,
+    route,
+)
 
-ITEMS_FN = "arn:aws:lambda:us-east-1:111111111111:function:items"
-AUTH_FN = "arn:aws:lambda:us-east-1:111111111111:function:authorizer"
-ISSUER = "https://example.okta.com/oauth2/default"
-ORIGIN = "https://app.example.com"
-CORS = CorsConfig(allow_origins=(ORIGIN,))
-OKTA = JwtAuthorizer(name="okta", issuer=ISSUER, audience=("api://default",))
-CUSTOM = LambdaAuthorizer(name="custom", function_arn=AUTH_FN)
 # CloudWatch Logs log group names: 1-512 of letters, digits and _-/.#
 LOG_GROUP_NAME = re.compile(r"^[A-Za-z0-9_\-/.#]{1,512}$")
-
-
-def lambda_route(key: str, **kwargs: Any) -> ApiRoute:
-    return ApiRoute(key=key, integration=LambdaIntegration(function_arn=ITEMS_FN), **kwargs)
-
-
-def http_route(key: str, **kwargs: Any) -> ApiRoute:
-    return ApiRoute(key=key, integration=HttpIntegration(url="https://backend.example.com"), **kwargs)
-
-
-def build_api(**overrides: Any):
-    """A builder for ``synth``: one API with these prop overrides."""
-
-    def build(stack: TerraformStack) -> ModularApiGateway:
-        values = {"name": "cora-dev-api", "cors": CORS, **overrides}
-        return ModularApiGateway(stack, "api", props=ModularApiGatewayProps(**values))
-
-    return build
-
-
-def api_ref(doc: Synthesized, attribute: str) -> str:
-    (id_,) = doc["resource"]["aws_apigatewayv2_api"]
-    return f"${{aws_apigatewayv2_api.{id_}.{attribute}}}"
-
-
-def route(doc: Synthesized, key: str) -> dict[str, Any]:
-    return only([r for r in resources(doc, "aws_apigatewayv2_route") if r["route_key"] == key])
-
-
-def integration_of(doc: Synthesized, route_key: str) -> dict[str, Any]:
-    target = route(doc, route_key)["target"]
-    match = re.fullmatch(r"integrations/\$\{aws_apigatewayv2_integration\.(.+)\.id\}", target)
-    assert match, target
-    return dict(doc["resource"]["aws_apigatewayv2_integration"][match[1]])
-
-
-def authorizer_id_ref(doc: Synthesized, name: str) -> str:
-    (id_,) = [i for i, a in doc["resource"]["aws_apigatewayv2_authorizer"].items() if a["name"] == name]
-    return f"${{aws_apigatewayv2_authorizer.{id_}.id}}"
 
 
 # -- defaults -----------------------------------------------------------------------------------------
@@ -201,6 +169,15 @@ def test_each_lambda_route_gets_one_permission_scoped_to_its_method_and_path(syn
     )
 
 
+def test_integrations_are_replaced_create_before_destroy(synth):
+    # Switching Lambda <-> HTTP replaces the integration; AWS refuses to delete one a route targets,
+    # so the new one must exist (and the route point at it) first. The apply is in tests/deploy.
+    doc = synth(build_api(routes=(lambda_route("GET /items"), http_route("GET /health"))))
+    integrations = resources(doc, "aws_apigatewayv2_integration")
+    assert len(integrations) == 2
+    assert all(i["lifecycle"] == {"create_before_destroy": True} for i in integrations)
+
+
 def test_http_route_is_an_http_proxy_integration_without_lambda_permission(synth):
     doc = synth(build_api(routes=(http_route("ANY /legacy/{proxy+}"),)))
     integration = integration_of(doc, "ANY /legacy/{proxy+}")
@@ -302,7 +279,12 @@ def test_options_routes_are_never_authorized(synth):
 
     doc = synth(build)
     options = [r for r in resources(doc, "aws_apigatewayv2_route") if r["route_key"].startswith("OPTIONS ")]
-    assert len(options) == 2
+    # The two given, plus the one added for the authorized ANY route (test_api_preflight.py).
+    assert sorted(r["route_key"] for r in options) == [
+        "OPTIONS /admin/{proxy+}",
+        "OPTIONS /items",
+        "OPTIONS /items/{id}",
+    ]
     assert all(r["authorization_type"] == "NONE" for r in options)
     assert all("authorizer_id" not in r for r in options)
 

@@ -6,11 +6,20 @@ a widened action list, a new resource or a stray managed policy fails here, in e
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable
 from typing import Any
 
+import cdktf
 import pytest
 
-from tests.conftest import ALL_ENVIRONMENTS, Synthesized, data_sources
+from constructs_lib import ApiRoute, LambdaIntegration, LocalBackendConfig
+from constructs_lib.lambda_permissions import ROUTE_STATEMENTS_PER_FUNCTION
+from stacks import CoraAppStack, load_config
+from tests.conftest import ALL_ENVIRONMENTS, CONFIG_DIR, Synthesized, data_sources
+
+APIGATEWAY = "apigateway.amazonaws.com"
 
 Statement = tuple[str | None, str, tuple[str, ...], tuple[str, ...]]
 
@@ -144,29 +153,92 @@ def test_prd_and_stg_decrypt_with_their_own_key_dev_needs_none(synthesized, conf
     assert all(not action.startswith("kms:") for s in statements for action in s[2])
 
 
+def expected_route_permissions(
+    execution_arn: str, routes: Iterable[ApiRoute]
+) -> set[tuple[str, str, str, str]]:
+    """(function, principal, action, source ARN) the rule allows for these routes.
+
+    Per function: one statement per route, scoped to its method and path, while the function has at
+    most ROUTE_STATEMENTS_PER_FUNCTION routes on the API; beyond, one statement scoped to the API.
+    """
+    by_function: dict[str, list[ApiRoute]] = {}
+    for route in routes:
+        if isinstance(route.integration, LambdaIntegration):
+            by_function.setdefault(route.integration.function_arn, []).append(route)
+    expected = set()
+    for function, own in by_function.items():
+        if len(own) > ROUTE_STATEMENTS_PER_FUNCTION:
+            sources = [f"{execution_arn}/*/*/*"]
+        else:
+            sources = [
+                f"{execution_arn}/*/{'*' if r.method.value == 'ANY' else r.method.value}"
+                + re.sub(r"\{[^}]+\}", "*", r.path)
+                for r in own
+            ]
+        expected |= {(function, APIGATEWAY, "lambda:InvokeFunction", s) for s in sources}
+    return expected
+
+
+def api_permissions(doc: Synthesized) -> tuple[str, list[tuple[str, str, str, str]], list[dict[str, Any]]]:
+    """The execution ARN reference, the API Gateway permissions, and every other Lambda permission."""
+    (api,) = doc["resource"]["aws_apigatewayv2_api"]
+    execution_arn = _ref("aws_apigatewayv2_api", api, "execution_arn")
+    granted, others = [], []
+    for permission in doc["resource"]["aws_lambda_permission"].values():
+        assert permission["action"] == "lambda:InvokeFunction"
+        if permission["principal"] == APIGATEWAY:
+            granted.append(
+                (permission["function_name"], APIGATEWAY, permission["action"], permission["source_arn"])
+            )
+        else:
+            others.append(permission)
+    return execution_arn, granted, others
+
+
 @pytest.mark.parametrize("env", ALL_ENVIRONMENTS)
 def test_api_gateway_may_invoke_each_function_for_its_own_route_only(synthesized, configs, env):
     doc = synthesized[env]
-    (api,) = doc["resource"]["aws_apigatewayv2_api"]
-    execution_arn = _ref("aws_apigatewayv2_api", api, "execution_arn")
-    by_principal: dict[str, list[dict[str, Any]]] = {}
-    for permission in doc["resource"]["aws_lambda_permission"].values():
-        assert permission["action"] == "lambda:InvokeFunction"
-        by_principal.setdefault(permission["principal"], []).append(permission)
-    lambda_routes = [r for r in configs[env].api.routes if r.integration.type == "lambda"]
-    assert sorted(p["source_arn"] for p in by_principal.pop("apigateway.amazonaws.com")) == sorted(
-        f"{execution_arn}/*/{r.method.value}{r.path}" for r in lambda_routes
-    )
+    execution_arn, granted, others = api_permissions(doc)
+    routes = configs[env].api.routes
+    # The sample functions serve at most a few routes each: every statement names one route.
+    assert all(len([r for r in routes if r.integration == route.integration]) <= 2 for route in routes)
+    assert len(granted) == len(set(granted))
+    assert set(granted) == expected_route_permissions(execution_arn, routes)
+    assert all(not source.endswith("/*/*/*") for *_, source in granted)
     rotation = configs[env].app.secret_rotation
     if rotation is None:
-        assert by_principal == {}
+        assert others == []
         return
     # Secrets Manager may call the rotation function for each app secret, and nothing else.
     secrets = sorted(
         _ref("aws_secretsmanager_secret", logical, "arn")
         for logical in doc["resource"]["aws_secretsmanager_secret"]
     )
-    permissions = by_principal.pop("secretsmanager.amazonaws.com")
-    assert sorted(p["source_arn"] for p in permissions) == secrets
-    assert {p["function_name"] for p in permissions} == {rotation.lambda_arn}
-    assert by_principal == {}
+    assert {p["principal"] for p in others} == {"secretsmanager.amazonaws.com"}
+    assert sorted(p["source_arn"] for p in others) == secrets
+    assert {p["function_name"] for p in others} == {rotation.lambda_arn}
+
+
+def test_a_function_with_many_routes_gets_one_statement_scoped_to_its_api(configs):
+    """A feature module's one Lambda serving 25 routes: its resource policy would overflow otherwise."""
+    feature = "arn:aws:lambda:us-east-1:111111111111:function:cora-dev-feature"
+    many = [
+        {
+            "key": f"GET /v1/feature/{i}",
+            "authorizer": "okta",
+            "integration": {"type": "lambda", "function_arn": feature},
+        }
+        for i in range(ROUTE_STATEMENTS_PER_FUNCTION + 5)
+    ]
+    current = [r.model_dump(mode="json", exclude_none=True) for r in configs["dev"].api.routes]
+    config = load_config("dev", CONFIG_DIR, overrides={"api.routes": current + many})
+    app = cdktf.Testing.app()
+    stack = CoraAppStack(app, config, backend=LocalBackendConfig(path="terraform.dev.tfstate"))
+    doc = json.loads(cdktf.Testing.synth(stack))
+    execution_arn, granted, _ = api_permissions(doc)
+    assert set(granted) == expected_route_permissions(execution_arn, config.api.routes)
+    assert [g for g in granted if g[0] == feature] == [
+        (feature, APIGATEWAY, "lambda:InvokeFunction", f"{execution_arn}/*/*/*")
+    ]
+    # The sample's own function keeps one statement per route.
+    assert len([g for g in granted if g[0] != feature]) == 2
