@@ -173,7 +173,9 @@ def run_selected(
     selected = {
         item.callspec.params["case"].id
         for item in request.session.items
-        if "outcomes" in getattr(item, "fixturenames", ()) and item.module is request.module
+        if "outcomes" in getattr(item, "fixturenames", ())
+        and item.module is request.module
+        and hasattr(item, "callspec")
     }
     chosen = [case for case in cases if case.id in selected]
     # Folders are numbered, not named after the case: a fragment must not match the path by chance.
