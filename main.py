@@ -142,10 +142,10 @@ def main() -> int:
     try:
         Path(outdir).mkdir(parents=True, exist_ok=True)
         app.synth()
-    except (OSError, JSIIError) as err:
-        reason = (
-            err.strerror if isinstance(err, OSError) and err.strerror else str(err).strip().splitlines()[0]
-        )
+    except (OSError, RuntimeError, JSIIError) as err:
+        # The jsii kernel raises RuntimeError whose message starts with the cause (ENOTDIR, EACCES, ...).
+        text = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        reason = next((line.strip() for line in text.splitlines() if line.strip()), type(err).__name__)
         print(f"error: CDKTF_OUTDIR={outdir!r}: cannot write the stacks: {reason}", file=sys.stderr)
         return 2
     return 0

@@ -37,7 +37,7 @@ def toml(data: dict[str, Any], prefix: str = "") -> str:
     """TOML text for ``data`` (tables, arrays of tables, inline tables, scalars, lists)."""
     scalars, tables, arrays = [], [], []
     for key, value in data.items():
-        name = json.dumps(key)
+        name = _toml_string(key)
         if isinstance(value, dict):
             tables.append((f"{prefix}{name}", value))
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -57,12 +57,28 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{_toml_string(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, str):
+        return _toml_string(value)
     return json.dumps(value)
+
+
+def _toml_string(text: str) -> str:
+    # Not json.dumps: it writes astral characters as surrogate pairs, which TOML refuses, and leaves
+    # DEL unescaped, which TOML forbids raw.
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
 
 
 # -- the cases ---------------------------------------------------------------------------------------
