@@ -100,9 +100,11 @@ def _union_message(
 
 
 def _covered(loc: str, msg: str, path: str, text: str) -> bool:
+    """Whether the error at ``loc`` is about the value ``text`` at ``path``, reported elsewhere."""
     if loc == path or loc.startswith(f"{path}."):
         return True
-    return (not loc or path.startswith(f"{loc}.") or path == loc) and text in msg
+    above = not loc or path.startswith(f"{loc}.")
+    return above and bool(text) and text in msg
 
 
 def format_validation_error(

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from constructs_lib import EcrRepoProps
+from constructs_lib import CoraInfraError, EcrRepoProps
 from tests.conftest import Mutation, set_key
 from tests.hostile.harness import (
     Case,
@@ -279,6 +279,22 @@ def test_props_errors_while_building_read_like_config_errors(monkeypatch, capsys
     outcome = run_in_process(case, tmp_path, monkeypatch, capsys)
     check_refused(case, outcome)
     assert "validation error for" not in outcome.stderr, outcome.stderr
+
+
+def test_construct_errors_while_building_name_the_file_and_stack(monkeypatch, capsys, tmp_path):
+    """A construct's own refusal (CoraInfraError, not pydantic) is worded the same way."""
+    import main
+
+    def broken(app: Any, configs: Any, **_: Any) -> None:
+        from cdktf import TerraformStack
+
+        TerraformStack(app, "bootstrap-dev-stg")
+        raise CoraInfraError("route 'GET /x' is added twice; each METHOD /path is added once")
+
+    monkeypatch.setattr(main, "build_app", broken)
+    case = Case("construct-error-at-build", "dev,stg", "stack 'bootstrap-dev-stg'", "'GET /x'",
+                "added once", files=("dev.toml", "stg.toml"))  # fmt: skip
+    check_refused(case, run_in_process(case, tmp_path, monkeypatch, capsys))
 
 
 def test_the_fallback_case_really_is_a_props_error():
