@@ -104,7 +104,7 @@ def _build(app: App, configs: Sequence[EnvConfig], config_dir: Path, *, local_st
     except ValidationError as err:
         source = _stack_being_built(app, files)
         raise ConfigError(format_validation_error(err, source=source, qualify=True)) from None
-    except CoraInfraError as err:
+    except ValueError as err:  # CoraInfraError and the plain ValueErrors constructs raise for bad input
         raise ConfigError(f"{_stack_being_built(app, files)}: {err}") from None
 
 

@@ -37,7 +37,6 @@ __all__ = [
     "check_log_retention",
     "check_tags",
     "check_unique_env_names",
-    "check_url_port",
     "format_validation_error",
     "is_number_token",
     "is_secret_like",
@@ -153,22 +152,12 @@ def url_port_problem(url: str) -> str | None:
         return None
     host_port = authority[1].rpartition("@")[2]
     # An IPv6 literal holds colons of its own: the port follows the closing bracket.
-    _, colon, port = (
-        host_port.rpartition("]")[2].partition(":") if "]" in host_port else host_port.partition(":")
-    )
+    _, colon, port = host_port.rpartition("]")[2].partition(":")
     if not colon:
         return None
     if not re.fullmatch(r"[1-9][0-9]{0,4}", port) or int(port) > 65535:
         return f"port {port!r} must be 1-65535 in digits 0-9, with no leading zeros"
     return None
-
-
-def check_url_port(field: str, url: str) -> str:
-    """``url`` if its port (when it has one) is 1-65535, else ``ValueError`` naming ``field``."""
-    problem = url_port_problem(url)
-    if problem:
-        raise ValueError(f"{field}: {url!r}: {problem}")
-    return url
 
 
 def check_kms_key_arn(field: str, value: str | None) -> str | None:

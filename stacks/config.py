@@ -58,7 +58,6 @@ __all__ = [
 ]
 
 _PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
-# The port is checked apart (1-65535, digits 0-9, no leading zeros): a pattern cannot say it clearly.
 _ORIGIN_OF = re.compile(r"^(https?://[^/]+)")
 
 

@@ -24,6 +24,7 @@ from constructs_lib.app_runner_service import check_cpu_memory
 from constructs_lib.modular_api_gateway import check_routes
 from constructs_lib.state_backend import BucketName, Region, StateKey
 
+# The port is checked apart (1-65535, digits 0-9, no leading zeros): a pattern cannot say it clearly.
 _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]*)?(/[^\s]*)?$")
 
 JWT_AUTHORIZER_NAME = "okta"
