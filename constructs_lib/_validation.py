@@ -2,13 +2,50 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, get_args
+import struct
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Annotated
 
 from cdktf import Token
-from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, ValidationError
+from pydantic import AfterValidator, ConfigDict, Strict
+
+# Message formatting has its own module; callers import it from here too.
+from constructs_lib._messages import format_validation_error, known_keys
+
+__all__ = [
+    "ACCOUNT_ID",
+    "ECR_IMAGE_TAG",
+    "ENV_VAR_NAME",
+    "FROZEN",
+    "FROZEN_WITH_CONSTRUCTS",
+    "KMS_KEY_ARN",
+    "LAMBDA_ARN",
+    "LOG_RETENTION_DAYS",
+    "MAX_TAGS",
+    "RESERVED_ENV_PREFIX",
+    "SECRET_LIKE_RULE",
+    "TOKEN_MARKER",
+    "EnvVarNames",
+    "ImageTag",
+    "LogRetentionDays",
+    "check_env_var_name",
+    "check_image_tag",
+    "check_kms_key_arn",
+    "check_lambda_arn",
+    "check_log_retention",
+    "check_tags",
+    "check_unique_env_names",
+    "format_validation_error",
+    "is_number_token",
+    "is_secret_like",
+    "is_token",
+    "known_keys",
+    "literal_text_problem",
+    "one_of",
+    "url_port_problem",
+]
 
 # Props models are read-only and reject unknown keys: a typo is an error, not a silently ignored field.
 FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -33,13 +70,25 @@ LOG_RETENTION_DAYS = (
 )  # fmt: skip
 
 ECR_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+# [0-9], never \d: Python's \d matches every Unicode digit ('١٢٣'), which AWS refuses.
+ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 # Key ARNs only: IAM ignores alias ARNs as the resource of key operations such as kms:Decrypt.
-KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):[0-9]{12}:key/[A-Za-z0-9-]+$")
 LAMBDA_ARN = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):\d{12}:function:[A-Za-z0-9_-]{1,64}"
+    r"^arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):[0-9]{12}:function:[A-Za-z0-9_-]{1,64}"
     r"(?::[A-Za-z0-9$_-]+)?$"
 )
-TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$", re.UNICODE)
+
+# AWS tags: at most 50 per resource (the provider's default tags count too); keys 1-128 and values
+# 0-256 characters of Unicode letters, digits, spaces and _ . : / = + - @; keys unique ignoring case.
+MAX_TAGS = 50
+TAG_PUNCTUATION = frozenset("_.:/=+-@")
+TAG_CHARACTERS = "letters, digits, spaces and _ . : / = + - @"
+
+# cdktf's token markers: "${TfToken[", "#{TfToken[" (lists), "&{TfToken[" (maps).
+TOKEN_MARKER = "{TfToken["
+# cdktf encodes number tokens as doubles whose top 16 bits are one of these (see its encoding.ts).
+_NUMBER_TOKEN_BITS = frozenset({0xFDFF, 0xFBFF})
 
 
 def is_token(value: object) -> bool:
@@ -47,6 +96,34 @@ def is_token(value: object) -> bool:
     # String tokens render as "${TfToken[...]}" (list tokens as "#{...}"): plain strings skip the round
     # trip to the jsii kernel.
     return isinstance(value, str) and ("${" in value or "#{" in value) and Token.is_unresolved(value)
+
+
+def is_number_token(value: object) -> bool:
+    """True for a number shaped like a cdktf number token (cdktf would replace it when resolving)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        bits = struct.unpack("<Q", struct.pack("<d", float(value)))[0]
+    except OverflowError:
+        return False  # beyond any double: no token, and every range check refuses it
+    return bits >> 48 in _NUMBER_TOKEN_BITS
+
+
+def literal_text_problem(text: str) -> str | None:
+    """Why ``text`` would not reach Terraform as written, or ``None`` when it would.
+
+    Terraform evaluates ``${...}`` and ``%{...}`` inside JSON strings; cdktf replaces its token markers.
+    """
+    if TOKEN_MARKER in text:
+        return (
+            "holds a cdktf token marker ('{TfToken['), which cdktf would replace; tokens can only come "
+            "from code"
+        )
+    if "${" in text:
+        return "holds '${', which Terraform would evaluate as an interpolation"
+    if "%{" in text:
+        return "holds '%{', which Terraform would evaluate as a template directive"
+    return None
 
 
 def is_secret_like(name: str) -> bool:
@@ -66,6 +143,21 @@ def check_env_var_name(field: str, name: str) -> None:
             f"{field}: environment variable name {name!r} is reserved by App Runner "
             f"(names starting with {RESERVED_ENV_PREFIX} are not allowed)"
         )
+
+
+def url_port_problem(url: str) -> str | None:
+    """Why the port of ``url`` is not 1-65535 in plain ASCII digits, or ``None`` (also: no port)."""
+    authority = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)", url)
+    if authority is None:
+        return None
+    host_port = authority[1].rpartition("@")[2]
+    # An IPv6 literal holds colons of its own: the port follows the closing bracket.
+    _, colon, port = host_port.rpartition("]")[2].partition(":")
+    if not colon:
+        return None
+    if not re.fullmatch(r"[1-9][0-9]{0,4}", port) or int(port) > 65535:
+        return f"port {port!r} must be 1-65535 in digits 0-9, with no leading zeros"
+    return None
 
 
 def check_kms_key_arn(field: str, value: str | None) -> str | None:
@@ -88,16 +180,54 @@ def check_lambda_arn(value: str) -> str:
     )
 
 
-def check_tags(field: str, tags: Mapping[str, str]) -> Mapping[str, str]:
-    """AWS tag keys are 1-128 characters and may not start with ``aws:``; values at most 256."""
+def _tag_text_ok(text: str) -> bool:
+    # Spaces are space separators (Zs) only: line and paragraph separators break tag consoles and CLIs.
+    return all(
+        c in TAG_PUNCTUATION or unicodedata.category(c)[0] in "LN" or unicodedata.category(c) == "Zs"
+        for c in text
+    )
+
+
+def check_tags(field: str, tags: Mapping[str, str], *, reserved: Iterable[str] = ()) -> Mapping[str, str]:
+    """AWS's tag rules for one resource.
+
+    ``reserved`` are keys something else adds to the same resources (the provider's default tags):
+    they count towards the 50 and no key of ``tags`` may equal one of them ignoring case.
+    """
+    reserved_keys = tuple(reserved)
+    limit = MAX_TAGS - len(reserved_keys)
+    if len(tags) > limit:
+        besides = (
+            f" besides the {len(reserved_keys)} default tags ({', '.join(reserved_keys)})"
+            if reserved_keys
+            else ""
+        )
+        raise ValueError(
+            f"{field}: {len(tags)} tags; AWS allows at most {MAX_TAGS} tags per resource, so at most "
+            f"{limit} here{besides}"
+        )
+    seen: dict[str, str] = {key.lower(): key for key in reserved_keys}
     for key, value in tags.items():
-        if not TAG_KEY.fullmatch(key) or key.lower().startswith("aws:"):
+        if not 1 <= len(key) <= 128 or not _tag_text_ok(key) or key.lower().startswith("aws:"):
             raise ValueError(
-                f"{field}: tag key {key!r} is invalid; 1-128 letters, digits, spaces or _.:/=+-@, "
-                "not starting with 'aws:'"
+                f"{field}: tag key {key!r} is invalid; 1-128 {TAG_CHARACTERS}, not starting with 'aws:'"
             )
+        if key.lower() in seen:
+            other = seen[key.lower()]
+            if other in reserved_keys:
+                fix = f"use a key other than {', '.join(map(repr, reserved_keys))}"
+                what = "a default tag of the stack"
+            else:
+                fix, what = "keep one of them", "another tag"
+            raise ValueError(
+                f"{field}: tag key {key!r} is the same as {what} {other!r} (tag keys are case-insensitive); "
+                f"{fix}"
+            )
+        seen[key.lower()] = key
         if len(value) > 256:
             raise ValueError(f"{field}: tag {key!r} value is {len(value)} characters; at most 256 allowed")
+        if not _tag_text_ok(value):
+            raise ValueError(f"{field}: tag {key!r} value {value!r} is invalid; use {TAG_CHARACTERS}")
     return tags
 
 
@@ -138,74 +268,3 @@ EnvVarNames = Annotated[tuple[str, ...], AfterValidator(check_unique_env_names)]
 def one_of(values: Iterable[object]) -> str:
     """Render a closed set for an error message."""
     return ", ".join(str(v) for v in values)
-
-
-def known_keys(model: type[BaseModel], loc: Sequence[str | int]) -> tuple[str, ...] | None:
-    """The keys the (nested) model at ``loc`` accepts, or ``None`` when ``loc`` leads to no model."""
-    current: type[BaseModel] | None = model
-    for part in loc:
-        if isinstance(part, int):
-            continue  # an index into a list of models
-        field = current.model_fields.get(part) if current else None
-        current = _model_in(field.annotation) if field else None
-        if current is None:
-            return None
-    return tuple(current.model_fields) if current else None
-
-
-def _model_in(annotation: object) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _unknown_key(loc: Sequence[str | int], model: type[BaseModel] | None) -> str:
-    key = str(loc[-1])
-    allowed = known_keys(model, loc[:-1]) if model else None
-    if not allowed:
-        return f"unknown key {key!r} (check the spelling; extra keys are not allowed)"
-    close = difflib.get_close_matches(key, allowed, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"unknown key {key!r}; {hint}allowed keys here: {', '.join(allowed)}"
-
-
-def format_validation_error(
-    err: ValidationError,
-    *,
-    source: str,
-    model: type[BaseModel] | None = None,
-    origins: Mapping[str, str] | None = None,
-) -> str:
-    """One line per problem: ``source: key.path: message (got value)``.
-
-    ``model`` lets an unknown key list the keys allowed where it was found; ``origins`` maps a dotted
-    key path to where its value really came from (an environment variable overriding the file).
-    """
-    lines = []
-    for item in err.errors(include_url=False):
-        loc = ".".join(str(part) for part in item["loc"])
-        where = source
-        for dotted, origin in (origins or {}).items():
-            if (
-                loc == dotted
-                or loc.startswith(f"{dotted}.")
-                or str(item["msg"]).startswith(f"Value error, {dotted}:")
-            ):
-                where = f"{origin} (overrides {dotted} of {source})"
-        msg = str(item["msg"]).removeprefix("Value error, ")
-        if item["type"] == "missing":
-            lines.append(f"{where}: {loc}: required key is missing")
-            continue
-        if item["type"] == "extra_forbidden":
-            lines.append(f"{where}: {loc}: {_unknown_key(item['loc'], model)}")
-            continue
-        got = item.get("input")
-        # A whole table as "got" is noise; the messages of table-level rules quote the values.
-        shown = "" if isinstance(got, dict) else f" (got {got!r})"
-        # Table-level rules name their keys in the message; field rules get the key path here.
-        lines.append(f"{where}: {loc}: {msg}{shown}" if loc else f"{where}: {msg}{shown}")
-    return "\n".join(lines)

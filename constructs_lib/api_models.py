@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from constructs_lib._validation import FROZEN, check_lambda_arn, is_token, one_of
+from constructs_lib._validation import FROZEN, check_lambda_arn, is_token, one_of, url_port_problem
 
 
 class HttpMethod(StrEnum):
@@ -61,15 +61,15 @@ DEFAULT_CORS_HEADERS = ("Authorization", "Content-Type", "X-Requested-With", "Ac
 _ORIGIN = re.compile(
     r"^(?P<scheme>https?)://"
     r"(?P<host>localhost|(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
-    r"|\d{1,3}(?:\.\d{1,3}){3})"
-    r"(?::(?P<port>\d{1,5}))?$"
+    r"|[0-9]{1,3}(?:\.[0-9]{1,3}){3})"
+    r"(?::(?P<port>[1-9][0-9]{0,4}))?$"  # [0-9], not \d (any Unicode digit); no leading zeros
 )
 _HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 _SEGMENT = re.compile(r"^(?:[A-Za-z0-9._~:@!$&'()*+,;=-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$")
 _AUTHORIZER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _HTTP_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 _IDENTITY_SOURCE = re.compile(
-    r"^\$(request\.(header|querystring)\.[A-Za-z0-9_.-]+|context\.[A-Za-z.]+|stageVariables\.\w+)$"
+    r"^\$(request\.(header|querystring)\.[A-Za-z0-9_.-]+|context\.[A-Za-z.]+|stageVariables\.[A-Za-z0-9_]+)$"
 )
 
 
@@ -211,9 +211,14 @@ class HttpIntegration(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if is_token(value) or _HTTP_URL.fullmatch(value):
+        if is_token(value):
             return value
-        raise ValueError(f"integration URL {value!r} must be an http:// or https:// URL")
+        if not _HTTP_URL.fullmatch(value):
+            raise ValueError(f"integration URL {value!r} must be an http:// or https:// URL")
+        port = url_port_problem(value)
+        if port:
+            raise ValueError(f"integration URL {value!r}: {port}")
+        return value
 
 
 class ApiRoute(BaseModel):
@@ -282,9 +287,14 @@ class JwtAuthorizer(_AuthorizerBase):
     @field_validator("issuer")
     @classmethod
     def _issuer(cls, value: str) -> str:
-        if is_token(value) or (value.startswith("https://") and _HTTP_URL.fullmatch(value)):
+        if is_token(value):
             return value
-        raise ValueError(f"JWT issuer {value!r} must be an https:// URL")
+        if not (value.startswith("https://") and _HTTP_URL.fullmatch(value)):
+            raise ValueError(f"JWT issuer {value!r} must be an https:// URL")
+        port = url_port_problem(value)
+        if port:
+            raise ValueError(f"JWT issuer {value!r}: {port}")
+        return value
 
     @field_validator("audience")
     @classmethod

@@ -52,7 +52,7 @@ def check_schedule_expression(value: str) -> str:
     allowed = (
         f"use 'rate(N hours)' with N >= {MIN_ROTATION_HOURS}, 'rate(N days)' with N from 1 to "
         f"{MAX_ROTATION_DAYS}, or 'cron(minutes hours day-of-month month day-of-week year)' firing at "
-        f"most every {MIN_ROTATION_HOURS} hours"
+        f"most every {MIN_ROTATION_HOURS} hours, written with digits 0-9"
     )
     rate = _RATE.fullmatch(value)
     if rate:

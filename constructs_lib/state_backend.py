@@ -14,10 +14,10 @@ from constructs_lib._validation import FROZEN, check_kms_key_arn
 
 # S3 bucket naming rules (general purpose buckets).
 _BUCKET = re.compile(
-    r"^(?!xn--)(?!sthree-)(?!\d{1,3}(\.\d{1,3}){3}$)(?!.*\.\.)(?!.*-s3alias$)(?!.*--ol-s3$)"
+    r"^(?!xn--)(?!sthree-)(?![0-9]{1,3}(\.[0-9]{1,3}){3}$)(?!.*\.\.)(?!.*-s3alias$)(?!.*--ol-s3$)"
     r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 )
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$")  # [0-9]: \d is any Unicode digit
 
 
 def check_bucket_name(value: str) -> str:

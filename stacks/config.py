@@ -7,208 +7,58 @@ stacks receive validated objects.
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Mapping
-from enum import StrEnum
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from constructs_lib import (
-    ApiRoute,
-    AutoScaling,
-    ConfigError,
-    CorsConfig,
-    Cpu,
-    HealthCheck,
-    JwtAuthorizer,
-    Memory,
-    S3BackendConfig,
-    SecretRotation,
-    Throttling,
+from constructs_lib import ConfigError, CorsConfig, JwtAuthorizer, S3BackendConfig
+from constructs_lib._validation import ACCOUNT_ID, FROZEN, KMS_KEY_ARN, check_tags, format_validation_error
+from constructs_lib.state_backend import check_region
+from stacks.config_checks import literal_problems, shared_state_problems
+from stacks.config_files import display, read_config, set_path
+from stacks.config_tables import (
+    DEFAULT_SECRETS,
+    DEFAULT_TAG_KEYS,
+    JWT_AUTHORIZER_NAME,
+    MOVING_TAGS,
+    OPEN_CORS,
+    PINNED_TAGS,
+    PLAIN_ENV_NAMES,
+    ApiConfig,
+    AppConfig,
+    AuthConfig,
+    EcrConfig,
+    EmulatorConfig,
+    EncryptionConfig,
+    Environment,
+    StateConfig,
+    SupabaseConfig,
 )
-from constructs_lib._validation import (
-    FROZEN,
-    EnvVarNames,
-    ImageTag,
-    LogRetentionDays,
-    check_kms_key_arn,
-    check_tags,
-    format_validation_error,
-)
-from constructs_lib.app_runner_service import check_cpu_memory
-from constructs_lib.modular_api_gateway import check_routes
-from constructs_lib.state_backend import BucketName, Region, StateKey, check_region
+
+# The tables are defined in config_tables; they are part of this module's API as before the split.
+__all__ = [
+    "DEFAULT_SECRETS",
+    "DEFAULT_TAG_KEYS",
+    "JWT_AUTHORIZER_NAME",
+    "PLAIN_ENV_NAMES",
+    "ApiConfig",
+    "AppConfig",
+    "AuthConfig",
+    "EcrConfig",
+    "EmulatorConfig",
+    "EncryptionConfig",
+    "EnvConfig",
+    "Environment",
+    "StateConfig",
+    "SupabaseConfig",
+    "load_config",
+    "load_configs",
+]
 
 _PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
-_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
 _ORIGIN_OF = re.compile(r"^(https?://[^/]+)")
-_ACCOUNT = re.compile(r"^\d{12}$")
-
-JWT_AUTHORIZER_NAME = "okta"
-DEFAULT_SECRETS = ("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY")
-
-
-class Environment(StrEnum):
-    """The deployment environments; each is a stack of the same name."""
-
-    DEV = "dev"
-    STG = "stg"
-    PRD = "prd"
-    LOCAL = "local"
-    """Runs against emulators on this machine (moto and the App Runner emulator): no AWS account."""
-
-
-# Environments where any origin may call the API.
-OPEN_CORS = frozenset({Environment.DEV, Environment.LOCAL})
-# Environments that deploy only pinned image tags: a moving tag would make a deploy irreproducible.
-PINNED_TAGS = frozenset({Environment.STG, Environment.PRD})
-MOVING_TAGS = frozenset({"latest", "main", "master", "stable", "prod", "production"})
-_LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}$")
-
-
-def _https_url(value: str) -> str:
-    if not _HTTPS_URL.fullmatch(value):
-        raise ValueError(f"{value!r} is not an https:// URL")
-    return value
-
-
-HttpsUrl = Annotated[str, AfterValidator(_https_url)]
-
-
-def _loopback_url(value: str) -> str:
-    if not _LOOPBACK_URL.fullmatch(value):
-        raise ValueError(f"{value!r} is not a loopback URL such as 'http://127.0.0.1:4566'")
-    return value
-
-
-class EmulatorConfig(BaseModel):
-    """Local emulators the ``local`` environment deploys to; the defaults are Terraform variables.
-
-    The tooling (``python -m devtools.emulators``) starts them on free ports and sets
-    ``TF_VAR_emulator_endpoint`` / ``TF_VAR_apprunner_endpoint``; only loopback addresses are allowed.
-    """
-
-    model_config = FROZEN
-
-    endpoint: Annotated[str, AfterValidator(_loopback_url)] = "http://127.0.0.1:4566"
-    """moto in server mode: ECR, IAM, API Gateway v2, Lambda, Secrets Manager, S3, STS, KMS, Logs."""
-    apprunner_endpoint: Annotated[str, AfterValidator(_loopback_url)] = "http://127.0.0.1:4567"
-    """The App Runner emulator (moto has none)."""
-
-
-class StateConfig(BaseModel):
-    """Remote state. Default key: ``<project>/<environment>/terraform.tfstate``."""
-
-    model_config = FROZEN
-
-    bucket: BucketName
-    key: StateKey | None = None
-    region: Region | None = None
-    """Default: the environment's region."""
-    kms_key_id: str | None = None
-
-    @field_validator("kms_key_id")
-    @classmethod
-    def _kms(cls, value: str | None) -> str | None:
-        return check_kms_key_arn("kms_key_id", value)
-
-
-class AppConfig(BaseModel):
-    """The web app on App Runner."""
-
-    model_config = FROZEN
-
-    image_tag: ImageTag
-    """The tag deployed when the service is created (later deploys move it outside Terraform)."""
-    url: HttpsUrl
-    """The app's public URL: ``NEXTAUTH_URL`` and the origin CORS must admit."""
-    port: int = Field(3000, strict=True, ge=1, le=65535)
-    cpu: Cpu = Cpu.ONE_VCPU
-    memory: Memory = Memory.TWO_GB
-    health_check: HealthCheck = Field(default_factory=HealthCheck)
-    auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
-    auto_deployments_enabled: bool = Field(False, strict=True)
-    create_service: bool = Field(True, strict=True)
-    """Default: create the App Runner service. The first deploy of an environment sets it false
-    (``CORA_SKIP_SERVICE=1``): App Runner needs the image in ECR, and the repository comes from this
-    stack. See ``python -m devtools.preflight``."""
-    secrets: EnvVarNames = Field(DEFAULT_SECRETS, min_length=1)
-    """Environment variables read from Secrets Manager (created empty, values set out of band)."""
-    secret_rotation: SecretRotation | None = None
-    """Default: no automatic rotation. Set ``lambda_arn`` (and ``after_days``) to rotate every app secret."""
-
-    @model_validator(mode="after")
-    def _cpu_memory(self) -> AppConfig:
-        check_cpu_memory(self.cpu, self.memory)
-        return self
-
-
-class AuthConfig(BaseModel):
-    """Okta: the JWT authorizer of the API and the app's sign-in settings."""
-
-    model_config = FROZEN
-
-    okta_issuer: HttpsUrl
-    okta_client_id: str = Field(min_length=1)
-    audience: tuple[str, ...] = Field(min_length=1)
-
-    @field_validator("audience")
-    @classmethod
-    def _audience(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        blank = [a for a in value if not a.strip()]
-        if blank:
-            raise ValueError("audience entries must be non-empty strings, e.g. 'api://cora'")
-        return value
-
-
-class SupabaseConfig(BaseModel):
-    """Supabase project the app talks to (the anon key is a secret, not set here)."""
-
-    model_config = FROZEN
-
-    url: HttpsUrl
-
-
-class ApiConfig(BaseModel):
-    """The HTTP API: throttling, access logs and the routes feature modules contribute."""
-
-    model_config = FROZEN
-
-    throttling: Throttling = Field(default_factory=Throttling)
-    log_retention_days: LogRetentionDays = 30
-    routes: tuple[ApiRoute, ...] = ()
-
-    @model_validator(mode="after")
-    def _routes(self) -> ApiConfig:
-        check_routes(self.routes, [JWT_AUTHORIZER_NAME])
-        return self
-
-
-class EcrConfig(BaseModel):
-    """Image repository housekeeping."""
-
-    model_config = FROZEN
-
-    keep_tagged_images: int = Field(10, strict=True, ge=1, le=10_000)
-    untagged_expiry_days: int = Field(7, strict=True, ge=1, le=3650)
-    force_delete: bool = Field(False, strict=True)
-
-
-class EncryptionConfig(BaseModel):
-    """Customer-managed encryption. Default: AWS-managed keys everywhere."""
-
-    model_config = FROZEN
-
-    kms_key_arn: str | None = None
-    """A customer KMS key for the image repository, the app's secrets and the API access logs. Its key
-    policy must let CloudWatch Logs (``logs.<region>.amazonaws.com``) use it for the log group."""
-
-    @field_validator("kms_key_arn")
-    @classmethod
-    def _kms(cls, value: str | None) -> str | None:
-        return check_kms_key_arn("kms_key_arn", value)
 
 
 class EnvConfig(BaseModel):
@@ -252,14 +102,14 @@ class EnvConfig(BaseModel):
     @field_validator("account_id")
     @classmethod
     def _account(cls, value: str | None) -> str | None:
-        if value is not None and not _ACCOUNT.fullmatch(value):
-            raise ValueError(f"AWS account ID {value!r} must be 12 digits")
+        if value is not None and not ACCOUNT_ID.fullmatch(value):
+            raise ValueError(f"AWS account ID {value!r} must be 12 digits 0-9")
         return value
 
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: Mapping[str, str]) -> Mapping[str, str]:
-        return check_tags("tags", value)
+        return check_tags("tags", value, reserved=DEFAULT_TAG_KEYS)
 
     @model_validator(mode="before")
     @classmethod
@@ -281,6 +131,23 @@ class EnvConfig(BaseModel):
         if plain:
             raise ValueError(f"cors.allow_origins: {plain} are not https; {env} allows only https origins")
         return data
+
+    @model_validator(mode="after")
+    def _keys_in_region(self) -> EnvConfig:
+        # KMS keys are regional: a key elsewhere cannot encrypt this region's resources. Another
+        # account is fine (with a key policy that admits this one).
+        state_region = self.state.region or self.region
+        for field, arn, region, what in (
+            ("encryption.kms_key_arn", self.encryption.kms_key_arn, self.region, "the environment's region"),
+            ("state.kms_key_id", self.state.kms_key_id, state_region, "the state bucket's region"),
+        ):
+            match = KMS_KEY_ARN.fullmatch(arn or "")
+            if match and match["region"] != region:
+                raise ValueError(
+                    f"{field}: {arn!r} is a key in {match['region']}; it must be in {what}, {region} "
+                    "(KMS keys are regional; another account is fine)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _emulator_only_local(self) -> EnvConfig:
@@ -348,25 +215,6 @@ class EnvConfig(BaseModel):
         )
 
 
-def _set_path(data: dict[str, Any], dotted: str, value: object) -> None:
-    node = data
-    *parents, last = dotted.split(".")
-    for part in parents:
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
-            raise ConfigError(f"override {dotted}: {part!r} is not a table in the config")
-        node = child
-    node[last] = value
-
-
-def _display(path: Path) -> str:
-    """The path relative to the working directory when it is below it (messages stay short)."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def load_config(
     environment: str,
     config_dir: Path = Path("config"),
@@ -378,27 +226,16 @@ def load_config(
 
     ``overrides`` maps dotted key paths to values applied before validation (``main.py`` uses it for
     ``CORA_IMAGE_TAG``); ``origins`` names where an override came from, for messages (e.g.
-    ``{"app.image_tag": "CORA_IMAGE_TAG"}``). Every problem raises :class:`ConfigError` naming the
-    file (or variable), the key path, the bad value and what is allowed.
+    ``{"app.image_tag": "CORA_IMAGE_TAG"}``). Every problem of the file raises one
+    :class:`ConfigError`, a line per problem naming the file (or variable), the key path, the bad value
+    and what is allowed.
     """
     allowed = ", ".join(e.value for e in Environment)
     if environment not in {e.value for e in Environment}:
         raise ConfigError(f"environment {environment!r} is unknown; allowed: {allowed}")
     path = config_dir / f"{environment}.toml"
-    shown = _display(path)
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{shown}: config file not found") from None
-    except UnicodeDecodeError as err:
-        raise ConfigError(
-            f"{shown}: the file must be UTF-8 text; byte 0x{err.object[err.start]:02x} at position "
-            f"{err.start} is not ({err.reason})"
-        ) from None
-    except OSError as err:
-        raise ConfigError(f"{shown}: cannot read the config file: {err.strerror or err}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{shown}: not valid TOML: {err}") from None
+    shown = display(path)
+    data = read_config(path, shown)
     if "environment" in data and data["environment"] != environment:
         raise ConfigError(
             f"{shown}: environment: {data['environment']!r} does not match the file name ({environment!r})"
@@ -406,11 +243,45 @@ def load_config(
     data["environment"] = environment
     for dotted, value in (overrides or {}).items():
         try:
-            _set_path(data, dotted, value)
+            set_path(data, dotted, value)
         except ConfigError as err:
             raise ConfigError(f"{shown}: {err}") from None
+    # After the overrides, so a value from the environment is blamed on its variable.
+    refused = literal_problems(data, source=shown, origins=origins)
+    lines = [problem.line for problem in refused]
     try:
-        return EnvConfig.model_validate(data)
+        config = EnvConfig.model_validate(data)
     except ValidationError as err:
-        message = format_validation_error(err, source=shown, model=EnvConfig, origins=origins)
-        raise ConfigError(message) from None
+        message = format_validation_error(
+            err, source=shown, model=EnvConfig, origins=origins, skip=[(p.path, p.text) for p in refused]
+        )
+        lines.extend(line for line in message.splitlines() if line)
+    if lines:
+        raise ConfigError("\n".join(lines))
+    return config
+
+
+def load_configs(
+    environments: Iterable[str],
+    config_dir: Path = Path("config"),
+    *,
+    overrides: Mapping[str, object] | None = None,
+    origins: Mapping[str, str] | None = None,
+) -> list[EnvConfig]:
+    """:func:`load_config` for each environment, then the checks across them (shared state).
+
+    Reports every file's problems, then the cross-environment ones, in one :class:`ConfigError`.
+    """
+    lines: list[str] = []
+    loaded: list[tuple[EnvConfig, str]] = []
+    for environment in environments:
+        try:
+            config = load_config(environment, config_dir, overrides=overrides, origins=origins)
+        except ConfigError as err:
+            lines.append(str(err))
+            continue
+        loaded.append((config, display(config_dir / f"{environment}.toml")))
+    lines.extend(shared_state_problems(loaded))
+    if lines:
+        raise ConfigError("\n".join(lines))
+    return [config for config, _ in loaded]

@@ -94,3 +94,46 @@ def test_a_bad_image_tag_names_the_variable_it_came_from(outdir, monkeypatch, ca
     err = capsys.readouterr().err
     assert err.startswith("error: CORA_IMAGE_TAG (overrides app.image_tag of ")
     assert "stg.toml): app.image_tag: 'latest' is a moving tag" in err
+
+
+def test_a_config_folder_that_is_not_a_folder_is_named(outdir, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("CORA_CONFIG_DIR", str(tmp_path / "missing"))
+    monkeypatch.setenv("CORA_ENVIRONMENTS", "dev,prd")
+    assert main.main() == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: CORA_CONFIG_DIR={str(tmp_path / 'missing')!r} is not a folder; "
+        "point CORA_CONFIG_DIR at the folder of <env>.toml files\n"
+    )
+    assert not outdir.exists()
+
+
+def test_a_write_failure_during_synth_is_one_error_line(outdir, monkeypatch, capsys):
+    """The output folder exists, but cdktf cannot write below it: one line, exit 2, no traceback."""
+    outdir.mkdir()
+    (outdir / "stacks").write_text("a file where cdktf makes a folder\n")
+    monkeypatch.setenv("CORA_ENVIRONMENTS", "dev")
+    assert main.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: CDKTF_OUTDIR={str(outdir)!r}: cannot write the stacks: ")
+    assert err.count("\n") == 1, err
+
+
+def test_the_default_run_checks_the_environments_together(outdir, monkeypatch, capsys, tmp_path):
+    """Without CORA_ENVIRONMENTS, main.py loads every config, so environments sharing state are caught."""
+    bad = tmp_path / "config"
+    bad.mkdir()
+    for source in CONFIG_DIR.glob("*.toml"):
+        (bad / source.name).write_text(source.read_text())
+    stg = (
+        (bad / "stg.toml")
+        .read_text()
+        .replace("cora-tfstate-222222222222-us-east-1", "cora-tfstate-111111111111-us-east-1")
+    )
+    (bad / "stg.toml").write_text(stg)
+    monkeypatch.setenv("CORA_CONFIG_DIR", str(bad))
+    monkeypatch.delenv("CORA_ENVIRONMENTS", raising=False)
+    assert main.main() == 2
+    err = capsys.readouterr().err
+    assert "dev.toml, " in err and "stg.toml: state.bucket 'cora-tfstate-111111111111-us-east-1'" in err
+    assert not outdir.exists()

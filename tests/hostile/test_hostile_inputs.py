@@ -13,14 +13,7 @@ four at a time and the parametrized tests read the results.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import tomllib
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +21,17 @@ import pytest
 
 from stacks import load_config
 from tests.conftest import Mutation, delete_key, set_key
-
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG_DIR = ROOT / "config"
-# Variables main.py reads besides the ones each case sets: the caller's values must not leak in.
-_CLEARED = ("CORA_IMAGE_TAG", "CORA_SKIP_SERVICE", "CORA_STATE_BACKEND", "CORA_ENVIRONMENTS")
-
+from tests.hostile.harness import (
+    CLEARED,
+    CONFIG_DIR,
+    Case,
+    Outcome,
+    check_refused,
+    params,
+    prepare,
+    run_in_process,
+    run_selected,
+)
 
 # -- config mutations --------------------------------------------------------------------------------
 
@@ -53,66 +51,7 @@ def _directory_instead_of_file(config_dir: Path, env: str) -> None:
     (config_dir / f"{env}.toml").mkdir()
 
 
-# -- a tiny TOML writer for the shapes the configs use -----------------------------------------------
-def _toml(data: dict[str, Any], prefix: str = "") -> str:
-    scalars, tables, arrays = [], [], []
-    for key, value in data.items():
-        name = json.dumps(key)
-        if isinstance(value, dict):
-            tables.append((f"{prefix}{name}", value))
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            arrays.append((f"{prefix}{name}", value))
-        else:
-            scalars.append(f"{name} = {_toml_value(value)}")
-    out = "\n".join(scalars) + "\n"
-    for name, table in tables:
-        out += f"\n[{name}]\n" + _toml(table, f"{name}.")
-    for name, items in arrays:
-        for item in items:
-            out += f"\n[[{name}]]\n" + _toml(item, f"{name}.")
-    return out
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(value)
-
-
 # -- the cases ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Case:
-    """One hostile input and the pieces its message must contain."""
-
-    id: str
-    env: str
-    """The environment synthesized (``CORA_ENVIRONMENTS``) and the config file changed."""
-    field: str | tuple[str, ...]
-    """The key path (all parts must appear; a table-level rule may name its table and key apart)."""
-    value: str
-    """The bad value as the message shows it."""
-    allowed: str
-    """A fragment of what is allowed."""
-    change: Mutation | None = None
-    tamper: Callable[[Path, str], None] | None = None
-    """Changes the copied config folder directly (bytes, file types)."""
-    env_vars: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return (self.field,) if isinstance(self.field, str) else self.field
-
-    @property
-    def names_file(self) -> bool:
-        """Messages about a config file name it; an unknown environment or an environment variable
-        about the selection itself has no file."""
-        return self.env in {"dev", "stg", "prd", "local"} and "CORA_ENVIRONMENTS" not in self.env_vars
-
-
 APP_URL = {"dev": "https://dev.cora.example.com", "stg": "https://stg.cora.example.com"}
 
 CASES = [
@@ -237,108 +176,22 @@ CASES = [
 assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
 
 
-def _params(cases: list[Case]) -> list[Any]:
-    return [pytest.param(case, id=case.id) for case in cases]
-
-
-# -- running main.py ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Outcome:
-    returncode: int
-    stdout: str
-    stderr: str
-    config_dir: Path
-    outdir: Path
-
-
-def _prepare(case: Case, base: Path) -> tuple[Path, Path]:
-    """Copy every sample config into ``base/config`` and apply the case's change."""
-    config_dir = base / "config"
-    config_dir.mkdir(parents=True)
-    for source in CONFIG_DIR.glob("*.toml"):
-        shutil.copy(source, config_dir / source.name)
-    if case.change is not None:
-        path = config_dir / f"{case.env}.toml"
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        case.change(data)
-        text = _toml(data)
-        assert tomllib.loads(text) == data, f"{case.id}: the TOML writer lost something"
-        path.write_text(text, encoding="utf-8")
-    if case.tamper is not None:
-        case.tamper(config_dir, case.env)
-    return config_dir, base / "out"
-
-
-def _run(case: Case, base: Path) -> Outcome:
-    config_dir, outdir = _prepare(case, base)
-    env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
-    env.update(
-        CORA_CONFIG_DIR=str(config_dir),
-        CDKTF_OUTDIR=str(outdir),
-        CORA_ENVIRONMENTS=case.env,
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
-        CHECKPOINT_DISABLE="1",
-    )
-    env.update(case.env_vars)
-    proc = subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    return Outcome(proc.returncode, proc.stdout, proc.stderr, config_dir, outdir)
-
-
 @pytest.fixture(scope="module")
 def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     """Run main.py once per selected case, four processes at a time."""
-    selected = {
-        item.callspec.params["case"].id
-        for item in request.session.items
-        if "outcomes" in getattr(item, "fixturenames", ()) and item.module is request.module
-    }
-    cases = [case for case in CASES if case.id in selected]
-    base = tmp_path_factory.mktemp("hostile")
-    # Folders are numbered, not named after the case: a fragment must not match the path by chance.
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = pool.map(
-            lambda n_case: (n_case[1].id, _run(n_case[1], base / f"{n_case[0]:02d}")), enumerate(cases)
-        )
-        return dict(results)
-
-
-def _check_refused(case: Case, outcome: Outcome) -> None:
-    """Exit 2, one ``error:`` message with file, field, value and rule; no traceback, no JSON."""
-    assert "Traceback" not in outcome.stderr, outcome.stderr
-    assert "Traceback" not in outcome.stdout, outcome.stdout
-    assert outcome.returncode == 2, f"exit {outcome.returncode}; stderr: {outcome.stderr}"
-    assert outcome.stderr.startswith("error: "), outcome.stderr
-    # The fragments are looked for with the temporary folder's path taken out.
-    err = outcome.stderr.replace(str(outcome.config_dir), "<config>")
-    assert "errors.pydantic.dev" not in err, f"pydantic's raw report, not a config message: {err}"
-    if case.names_file:
-        assert f"<config>/{case.env}.toml" in err, f"file not named: {err}"
-    for fragment in case.fields:
-        assert fragment in err, f"field {fragment!r} not named: {err}"
-    assert case.value in err, f"bad value {case.value!r} not shown: {err}"
-    assert case.allowed in err, f"allowed values ({case.allowed!r}) not shown: {err}"
-    written = list(outcome.outdir.rglob("cdk.tf.json")) if outcome.outdir.exists() else []
-    assert not written, f"Terraform JSON was written: {written}"
+    return run_selected(request, tmp_path_factory.mktemp("hostile"), CASES)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", _params(CASES))
+@pytest.mark.parametrize("case", params(CASES))
 def test_hostile_config_is_refused_before_anything_is_written(case: Case, outcomes: dict[str, Outcome]):
-    _check_refused(case, outcomes[case.id])
+    check_refused(case, outcomes[case.id])
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.change is not None], ids=lambda c: c.id)
 def test_each_change_alone_is_what_breaks_the_config(case: Case, tmp_path: Path):
     """Harness check (in-process, config only): the untouched copy loads and the change changes it."""
-    config_dir, _ = _prepare(Case(case.id, case.env, "", "", ""), tmp_path / "clean")
+    config_dir, _ = prepare(Case(case.id, case.env, "", "", ""), tmp_path / "clean")
     assert load_config(case.env, config_dir).environment.value == case.env
     assert _changed(case) != _original(case.env)
 
@@ -374,7 +227,7 @@ def test_a_bad_image_tag_from_the_environment_is_blamed_on_the_variable(monkeypa
     """In-process (cheap): case prd-latest-tag-from-env again, now asking where the value came from."""
     import main
 
-    for name in _CLEARED:
+    for name in CLEARED:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CORA_ENVIRONMENTS", "prd")
     monkeypatch.setenv("CORA_IMAGE_TAG", "latest")
@@ -420,26 +273,6 @@ IN_PROCESS = [
 ]  # fmt: skip
 
 
-def _run_in_process(case: Case, base: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> Outcome:
-    import main
-
-    config_dir, outdir = _prepare(case, base)
-    for name in _CLEARED:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CORA_CONFIG_DIR", str(config_dir))
-    monkeypatch.setenv("CDKTF_OUTDIR", str(outdir))
-    monkeypatch.setenv("CORA_ENVIRONMENTS", case.env)
-    for name, value in case.env_vars.items():
-        monkeypatch.setenv(name, value)
-    crash = ""
-    try:
-        code = main.main()
-    except Exception as exc:  # a process would die here with a traceback and exit 1
-        code, crash = 1, f"Traceback (in-process): {exc!r}"
-    captured = capsys.readouterr()
-    return Outcome(code, captured.out, captured.err + crash, config_dir, outdir)
-
-
-@pytest.mark.parametrize("case", _params(IN_PROCESS))
+@pytest.mark.parametrize("case", params(IN_PROCESS))
 def test_more_gaps_through_main_in_process(case: Case, monkeypatch, capsys, tmp_path):
-    _check_refused(case, _run_in_process(case, tmp_path, monkeypatch, capsys))
+    check_refused(case, run_in_process(case, tmp_path, monkeypatch, capsys))

@@ -1,0 +1,224 @@
+"""The tables of an environment config (``[app]``, ``[auth]``, ``[state]``, ...) and their rules.
+
+:class:`stacks.config.EnvConfig` puts them together and adds the rules that span tables.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+
+from constructs_lib import ApiRoute, AutoScaling, Cpu, HealthCheck, Memory, SecretRotation, Throttling
+from constructs_lib._validation import (
+    FROZEN,
+    EnvVarNames,
+    ImageTag,
+    LogRetentionDays,
+    check_kms_key_arn,
+    url_port_problem,
+)
+from constructs_lib.app_runner_service import check_cpu_memory
+from constructs_lib.modular_api_gateway import check_routes
+from constructs_lib.state_backend import BucketName, Region, StateKey
+
+# The port is checked apart (1-65535, digits 0-9, no leading zeros): a pattern cannot say it clearly.
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]*)?(/[^\s]*)?$")
+
+JWT_AUTHORIZER_NAME = "okta"
+DEFAULT_SECRETS = ("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY")
+# The provider default tags CoraAppStack adds to every resource: config tags count with them towards
+# AWS's 50 and may not reuse their keys (a test compares them with the synthesized provider).
+DEFAULT_TAG_KEYS = ("project", "environment", "managed-by")
+# The plain environment variables CoraAppStack gives the app: a secret may not take one of the names.
+PLAIN_ENV_NAMES = (
+    "NODE_ENV",
+    "NEXT_PUBLIC_API_URL",
+    "NEXTAUTH_URL",
+    "OKTA_ISSUER",
+    "OKTA_CLIENT_ID",
+    "SUPABASE_URL",
+)
+
+
+class Environment(StrEnum):
+    """The deployment environments; each is a stack of the same name."""
+
+    DEV = "dev"
+    STG = "stg"
+    PRD = "prd"
+    LOCAL = "local"
+    """Runs against emulators on this machine (moto and the App Runner emulator): no AWS account."""
+
+
+# Environments where any origin may call the API.
+OPEN_CORS = frozenset({Environment.DEV, Environment.LOCAL})
+# Environments that deploy only pinned image tags: a moving tag would make a deploy irreproducible.
+PINNED_TAGS = frozenset({Environment.STG, Environment.PRD})
+MOVING_TAGS = frozenset({"latest", "main", "master", "stable", "prod", "production"})
+_LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\]):[0-9]+$")
+
+
+def _https_url(value: str) -> str:
+    if not _HTTPS_URL.fullmatch(value):
+        raise ValueError(f"{value!r} is not an https:// URL")
+    port = url_port_problem(value)
+    if port:
+        raise ValueError(f"{value!r}: {port}")
+    return value
+
+
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+
+
+def _loopback_url(value: str) -> str:
+    if not _LOOPBACK_URL.fullmatch(value):
+        raise ValueError(f"{value!r} is not a loopback URL such as 'http://127.0.0.1:4566'")
+    port = url_port_problem(value)
+    if port:
+        raise ValueError(f"{value!r}: {port}")
+    return value
+
+
+class EmulatorConfig(BaseModel):
+    """Local emulators the ``local`` environment deploys to; the defaults are Terraform variables.
+
+    The tooling (``python -m devtools.emulators``) starts them on free ports and sets
+    ``TF_VAR_emulator_endpoint`` / ``TF_VAR_apprunner_endpoint``; only loopback addresses are allowed.
+    """
+
+    model_config = FROZEN
+
+    endpoint: Annotated[str, AfterValidator(_loopback_url)] = "http://127.0.0.1:4566"
+    """moto in server mode: ECR, IAM, API Gateway v2, Lambda, Secrets Manager, S3, STS, KMS, Logs."""
+    apprunner_endpoint: Annotated[str, AfterValidator(_loopback_url)] = "http://127.0.0.1:4567"
+    """The App Runner emulator (moto has none)."""
+
+
+class StateConfig(BaseModel):
+    """Remote state. Default key: ``<project>/<environment>/terraform.tfstate``."""
+
+    model_config = FROZEN
+
+    bucket: BucketName
+    key: StateKey | None = None
+    region: Region | None = None
+    """Default: the environment's region."""
+    kms_key_id: str | None = None
+
+    @field_validator("kms_key_id")
+    @classmethod
+    def _kms(cls, value: str | None) -> str | None:
+        return check_kms_key_arn("kms_key_id", value)
+
+
+class AppConfig(BaseModel):
+    """The web app on App Runner."""
+
+    model_config = FROZEN
+
+    image_tag: ImageTag
+    """The tag deployed when the service is created (later deploys move it outside Terraform)."""
+    url: HttpsUrl
+    """The app's public URL: ``NEXTAUTH_URL`` and the origin CORS must admit."""
+    port: int = Field(3000, strict=True, ge=1, le=65535)
+    cpu: Cpu = Cpu.ONE_VCPU
+    memory: Memory = Memory.TWO_GB
+    health_check: HealthCheck = Field(default_factory=HealthCheck)
+    auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
+    auto_deployments_enabled: bool = Field(False, strict=True)
+    create_service: bool = Field(True, strict=True)
+    """Default: create the App Runner service (and the secret rotation). The first deploy of an
+    environment sets it false (``CORA_SKIP_SERVICE=1``): App Runner needs the image in ECR and a value in
+    every secret, and both the repository and the secrets come from this stack; the service's roles are
+    created all the same. See ``python -m devtools.preflight``."""
+    secrets: EnvVarNames = Field(DEFAULT_SECRETS, min_length=1)
+    """Environment variables read from Secrets Manager (created empty, values set out of band)."""
+    secret_rotation: SecretRotation | None = None
+    """Default: no automatic rotation. Set ``lambda_arn`` (and ``after_days`` or ``schedule_expression``;
+    default every 30 days) to rotate every app secret. Created in the second deploy phase, with the
+    service, once every secret has a value."""
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets_not_plain(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        both = [name for name in value if name in PLAIN_ENV_NAMES]
+        if both:
+            raise ValueError(
+                f"{', '.join(map(repr, both))}: the stack sets these as plain environment variables "
+                f"({', '.join(PLAIN_ENV_NAMES)}); name the secrets differently"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _cpu_memory(self) -> AppConfig:
+        check_cpu_memory(self.cpu, self.memory)
+        return self
+
+
+class AuthConfig(BaseModel):
+    """Okta: the JWT authorizer of the API and the app's sign-in settings."""
+
+    model_config = FROZEN
+
+    okta_issuer: HttpsUrl
+    okta_client_id: str = Field(min_length=1)
+    audience: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("audience")
+    @classmethod
+    def _audience(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        blank = [a for a in value if not a.strip()]
+        if blank:
+            raise ValueError("audience entries must be non-empty strings, e.g. 'api://cora'")
+        return value
+
+
+class SupabaseConfig(BaseModel):
+    """Supabase project the app talks to (the anon key is a secret, not set here)."""
+
+    model_config = FROZEN
+
+    url: HttpsUrl
+
+
+class ApiConfig(BaseModel):
+    """The HTTP API: throttling, access logs and the routes feature modules contribute."""
+
+    model_config = FROZEN
+
+    throttling: Throttling = Field(default_factory=Throttling)
+    log_retention_days: LogRetentionDays = 30
+    routes: tuple[ApiRoute, ...] = ()
+
+    @model_validator(mode="after")
+    def _routes(self) -> ApiConfig:
+        check_routes(self.routes, [JWT_AUTHORIZER_NAME])
+        return self
+
+
+class EcrConfig(BaseModel):
+    """Image repository housekeeping."""
+
+    model_config = FROZEN
+
+    keep_tagged_images: int = Field(10, strict=True, ge=1, le=10_000)
+    untagged_expiry_days: int = Field(7, strict=True, ge=1, le=3650)
+    force_delete: bool = Field(False, strict=True)
+
+
+class EncryptionConfig(BaseModel):
+    """Customer-managed encryption. Default: AWS-managed keys everywhere."""
+
+    model_config = FROZEN
+
+    kms_key_arn: str | None = None
+    """A customer KMS key for the image repository, the app's secrets and the API access logs. Its key
+    policy must let CloudWatch Logs (``logs.<region>.amazonaws.com``) use it for the log group."""
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _kms(cls, value: str | None) -> str | None:
+        return check_kms_key_arn("kms_key_arn", value)
