@@ -15,6 +15,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -33,6 +34,13 @@ _MANIFEST = {
 }
 
 
+def push_stub_image(ecr: Any, repository: str, tag: str) -> None:
+    """Put a stub image manifest ``<repository>:<tag>`` into ECR (enough for the emulators), once."""
+    tags = {i.get("imageTag") for i in ecr.list_images(repositoryName=repository)["imageIds"]}
+    if tag not in tags:
+        ecr.put_image(repositoryName=repository, imageManifest=json.dumps(_MANIFEST), imageTag=tag)
+
+
 def fill(config_dir: Path = CONFIG_DIR, *, image_tag: str | None = None) -> list[str]:
     """Set every local secret's value and push the stub image; return what was done, one line each."""
     if not os.environ.get("AWS_ENDPOINT_URL"):
@@ -45,10 +53,7 @@ def fill(config_dir: Path = CONFIG_DIR, *, image_tag: str | None = None) -> list
         sm.put_secret_value(SecretId=secret_id, SecretString=f"demo-{secrets.token_hex(16)}")
         done.append(f"secret {secret_id}: demo value set")
     repository, tag = config.name("web"), config.app.image_tag
-    ecr = boto3.client("ecr", region_name=config.region)
-    tags = {i.get("imageTag") for i in ecr.list_images(repositoryName=repository)["imageIds"]}
-    if tag not in tags:
-        ecr.put_image(repositoryName=repository, imageManifest=json.dumps(_MANIFEST), imageTag=tag)
+    push_stub_image(boto3.client("ecr", region_name=config.region), repository, tag)
     done.append(f"image {repository}:{tag}: in ECR (stub manifest)")
     return done
 

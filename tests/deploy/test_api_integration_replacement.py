@@ -37,6 +37,7 @@ from constructs_lib import (
 from devtools.emulators import Emulators, running, seed
 from stacks.config import EmulatorConfig
 from stacks.provider import add_aws_provider
+from tests.deploy.terraform_cli import terraform
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
 
@@ -104,26 +105,6 @@ def synth(outdir: Path, integration: Integration, *, create_before_destroy: bool
             integration_body.pop("lifecycle", None)
         path.write_text(json.dumps(document))
     return path
-
-
-def terraform(
-    *args: str, cwd: Path, env: dict[str, str], check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run(
-        ["terraform", *args, "-no-color"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if check and run.returncode != 0:
-        command = " ".join(args)
-        pytest.fail(
-            f"terraform {command} failed ({run.returncode}):\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
-        )
-    return run
 
 
 def deploy(

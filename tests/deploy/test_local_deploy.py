@@ -24,7 +24,9 @@ from botocore.exceptions import ClientError
 
 from devtools import preflight
 from devtools.emulators import Emulators, running, seed
+from devtools.local_values import push_stub_image
 from tests.conftest import ROOT
+from tests.deploy.terraform_cli import terraform
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
 
@@ -86,26 +88,6 @@ def _timed(phase: str) -> Any:
     return Timer()
 
 
-def terraform(
-    *args: str, cwd: Path, env: dict[str, str], check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run(
-        ["terraform", *args, "-no-color"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if check and run.returncode != 0:
-        command = " ".join(args)
-        pytest.fail(
-            f"terraform {command} failed ({run.returncode}):\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
-        )
-    return run
-
-
 def _synth(outdir: Path, env: dict[str, str], **extra: str) -> None:
     run = subprocess.run(
         [sys.executable, "main.py"],
@@ -132,17 +114,7 @@ def _doc(cwd: Path) -> dict[str, Any]:
 
 
 def _push_image(aws: Any) -> None:
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 2,
-            "digest": "sha256:" + "a" * 64,
-        },
-        "layers": [],
-    }
-    aws("ecr").put_image(repositoryName=REPOSITORY, imageManifest=json.dumps(manifest), imageTag=TAG)
+    push_stub_image(aws("ecr"), REPOSITORY, TAG)
 
 
 def _state(aws: Any) -> dict[str, Any]:

@@ -3,7 +3,6 @@ encryption is turned on (a ForceNew change) cannot be replaced by an ordinary ap
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from constructs_lib import EcrRepo, EcrRepoProps, LocalBackendConfig, apply_back
 from devtools.emulators import Emulators, running
 from stacks.config import EmulatorConfig
 from stacks.provider import add_aws_provider
+from tests.deploy.terraform_cli import terraform
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
 
@@ -47,34 +47,22 @@ def _synth(outdir: Path, emulators: Emulators, *, kms_key_arn: str | None, preve
     return outdir / "stacks" / "guarded"
 
 
-def _terraform(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["terraform", *args, "-no-color", "-input=false"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_a_protected_repository_cannot_be_replaced_by_an_apply(tmp_path, emulators, terraform_env):
     env = {**terraform_env, **emulators.env}
     out = tmp_path / "out"
     cwd = _synth(out, emulators, kms_key_arn=None, prevent_destroy=True)
-    assert _terraform(cwd, env, "init").returncode == 0
-    applied = _terraform(cwd, env, "apply", "-auto-approve")
+    assert terraform("init", "-input=false", cwd=cwd, env=env, check=False).returncode == 0
+    applied = terraform("apply", "-auto-approve", "-input=false", cwd=cwd, env=env, check=False)
     assert applied.returncode == 0, applied.stdout + applied.stderr
 
     # Turning on the customer key forces a new repository: Terraform refuses the plan outright.
     _synth(out, emulators, kms_key_arn=KEY, prevent_destroy=True)
-    plan = _terraform(cwd, env, "plan")
+    plan = terraform("plan", "-input=false", cwd=cwd, env=env, check=False)
     assert plan.returncode != 0
     assert "Instance cannot be destroyed" in plan.stderr
     assert "aws_ecr_repository.repository_" in plan.stderr
 
     # Lifting the guard is a deliberate code change; then the destroy goes through.
     _synth(out, emulators, kms_key_arn=None, prevent_destroy=False)
-    destroyed = _terraform(cwd, env, "destroy", "-auto-approve")
+    destroyed = terraform("destroy", "-auto-approve", "-input=false", cwd=cwd, env=env, check=False)
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr

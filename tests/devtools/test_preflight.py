@@ -3,42 +3,20 @@ would reject (no image, secrets without a value, roles not created) before Terra
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import boto3
 import pytest
 
 from devtools import preflight
-from devtools.emulators import Emulators, running
+from devtools.local_values import push_stub_image
 
 ENV = "local"
 SECRETS = [f"cora/local/{n}" for n in ("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY")]
 REPOSITORY = "cora-local-web"
 ROLES = [f"{REPOSITORY}-access", f"{REPOSITORY}-instance"]
-
-
-@pytest.fixture(scope="module")
-def emulators() -> Iterator[Emulators]:
-    with running(apprunner_ready_delay=0.05) as started:
-        yield started
-
-
-@pytest.fixture
-def aws(emulators: Emulators, monkeypatch: pytest.MonkeyPatch) -> Any:
-    for key, value in emulators.env.items():
-        monkeypatch.setenv(key, value)
-    urllib.request.urlopen(urllib.request.Request(f"{emulators.moto_url}/moto-api/reset", method="POST"))
-
-    def client(service: str) -> Any:
-        url = emulators.apprunner_url if service == "apprunner" else emulators.moto_url
-        return boto3.client(service, endpoint_url=url, region_name=emulators.region)
-
-    return client
 
 
 def _first_phase(aws: Any, *, image: bool) -> None:
@@ -49,8 +27,7 @@ def _first_phase(aws: Any, *, image: bool) -> None:
     for role in ROLES:
         aws("iam").create_role(RoleName=role, AssumeRolePolicyDocument="{}")
     if image:
-        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}
-        aws("ecr").put_image(repositoryName=REPOSITORY, imageManifest=json.dumps(manifest), imageTag="0.1.0")
+        push_stub_image(aws("ecr"), REPOSITORY, "0.1.0")
 
 
 def _fill(aws: Any, names: list[str]) -> None:

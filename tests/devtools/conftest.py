@@ -1,0 +1,34 @@
+"""Fixtures of the devtools tests that talk to running emulators."""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from devtools.emulators import Emulators, running
+
+
+@pytest.fixture(scope="module")
+def emulators() -> Iterator[Emulators]:
+    """moto and the App Runner emulator, for one test module."""
+    with running(apprunner_ready_delay=0.05) as started:
+        yield started
+
+
+@pytest.fixture
+def aws(emulators: Emulators, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``aws("ecr")``: a boto3 client for the emulators, which start each test empty (moto reset; the
+    App Runner emulator keeps its services: delete what you create). The AWS_* variables point at them."""
+    for key, value in emulators.env.items():
+        monkeypatch.setenv(key, value)
+    urllib.request.urlopen(urllib.request.Request(f"{emulators.moto_url}/moto-api/reset", method="POST"))
+
+    def client(service: str) -> Any:
+        url = emulators.apprunner_url if service == "apprunner" else emulators.moto_url
+        return boto3.client(service, endpoint_url=url, region_name=emulators.region)
+
+    return client
