@@ -131,9 +131,9 @@ class CorsConfig(BaseModel):
     allow_methods: tuple[HttpMethod, ...] = DEFAULT_CORS_METHODS
     allow_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
     expose_headers: tuple[str, ...] = ()
-    max_age_seconds: int = Field(300, strict=True, ge=0, le=86400)
+    max_age_seconds: int = Field(default=300, strict=True, ge=0, le=86400)
     """Default: browsers cache a preflight answer for 5 minutes."""
-    allow_credentials: bool = Field(False, strict=True)
+    allow_credentials: bool = Field(default=False, strict=True)
     """Default: no cookies or auth headers on cross-origin requests; cannot be combined with ``"*"``."""
 
     @field_validator("allow_origins")
@@ -177,8 +177,8 @@ class Throttling(BaseModel):
 
     model_config = FROZEN
 
-    burst_limit: int = Field(100, strict=True, ge=0, le=100_000)
-    rate_limit: float = Field(50.0, strict=True, ge=0, le=100_000)
+    burst_limit: int = Field(default=100, strict=True, ge=0, le=100_000)
+    rate_limit: float = Field(default=50.0, strict=True, ge=0, le=100_000)
 
 
 class LambdaIntegration(BaseModel):
@@ -190,7 +190,7 @@ class LambdaIntegration(BaseModel):
     function_arn: str
     """The function's ARN (a literal ARN or a token such as ``LambdaFunction.arn``)."""
     payload_format_version: Literal["1.0", "2.0"] = "2.0"
-    timeout_ms: int = Field(30_000, strict=True, ge=50, le=30_000)
+    timeout_ms: int = Field(default=30_000, strict=True, ge=50, le=30_000)
 
     @field_validator("function_arn")
     @classmethod
@@ -206,7 +206,7 @@ class HttpIntegration(BaseModel):
     type: Literal["http"] = "http"
     url: str
     method: HttpMethod = HttpMethod.ANY
-    timeout_ms: int = Field(30_000, strict=True, ge=50, le=30_000)
+    timeout_ms: int = Field(default=30_000, strict=True, ge=50, le=30_000)
 
     @field_validator("url")
     @classmethod
@@ -310,8 +310,8 @@ class LambdaAuthorizer(_AuthorizerBase):
     type: Literal["lambda"] = "lambda"
     function_arn: str
     identity_sources: tuple[str, ...] = ("$request.header.Authorization",)
-    result_ttl_seconds: int = Field(300, strict=True, ge=0, le=3600)
-    enable_simple_responses: bool = Field(True, strict=True)
+    result_ttl_seconds: int = Field(default=300, strict=True, ge=0, le=3600)
+    enable_simple_responses: bool = Field(default=True, strict=True)
 
     @field_validator("function_arn")
     @classmethod

@@ -88,10 +88,10 @@ class HealthCheck(BaseModel):
 
     protocol: HealthCheckProtocol = HealthCheckProtocol.HTTP
     path: str = "/api/health"
-    interval_seconds: int = Field(10, strict=True, ge=1, le=20)
-    timeout_seconds: int = Field(5, strict=True, ge=1, le=20)
-    healthy_threshold: int = Field(1, strict=True, ge=1, le=20)
-    unhealthy_threshold: int = Field(5, strict=True, ge=1, le=20)
+    interval_seconds: int = Field(default=10, strict=True, ge=1, le=20)
+    timeout_seconds: int = Field(default=5, strict=True, ge=1, le=20)
+    healthy_threshold: int = Field(default=1, strict=True, ge=1, le=20)
+    unhealthy_threshold: int = Field(default=5, strict=True, ge=1, le=20)
 
     @field_validator("path")
     @classmethod
@@ -110,9 +110,9 @@ class AutoScaling(BaseModel):
 
     model_config = FROZEN
 
-    min_size: int = Field(1, strict=True, ge=1, le=25)
-    max_size: int = Field(5, strict=True, ge=1, le=25)
-    max_concurrency: int = Field(100, strict=True, ge=1, le=200)
+    min_size: int = Field(default=1, strict=True, ge=1, le=25)
+    max_size: int = Field(default=5, strict=True, ge=1, le=25)
+    max_concurrency: int = Field(default=100, strict=True, ge=1, le=200)
 
     @model_validator(mode="after")
     def _min_le_max(self) -> AutoScaling:
@@ -134,7 +134,7 @@ class AppRunnerServiceProps(BaseModel):
     """The ECR repository holding the image; the access role may pull from it and nothing else."""
     image_tag: ImageTag
     """The immutable tag deployed at creation (a git SHA). Later deploys change it outside Terraform."""
-    port: int = Field(3000, strict=True, ge=1, le=65535)
+    port: int = Field(default=3000, strict=True, ge=1, le=65535)
     cpu: Cpu = Cpu.ONE_VCPU
     memory: Memory = Memory.TWO_GB
     environment: Mapping[str, str] = Field(default_factory=dict)
@@ -143,7 +143,7 @@ class AppRunnerServiceProps(BaseModel):
     """Environment variable name → Secrets Manager secret, injected by App Runner at deployment."""
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
-    auto_deployments_enabled: bool = Field(False, strict=True)
+    auto_deployments_enabled: bool = Field(default=False, strict=True)
     """Default: off. A new image (a new immutable tag) is deployed with ``update-service`` and its new
     ``ImageIdentifier``; ``start-deployment`` only redeploys the image already configured."""
     create_service: bool = Field(default=True, strict=True)

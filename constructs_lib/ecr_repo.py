@@ -53,15 +53,15 @@ class EcrRepoProps(BaseModel):
     """Repository name: 2-256 lowercase characters, path components joined by ``/``."""
     tag_mutability: TagMutability = TagMutability.IMMUTABLE
     """Default: immutable tags, so a deployed tag always means the same image."""
-    scan_on_push: bool = Field(True, strict=True)
+    scan_on_push: bool = Field(default=True, strict=True)
     """Default: every pushed image is scanned for vulnerabilities."""
-    keep_tagged_images: int = Field(10, strict=True, ge=1, le=10_000)
+    keep_tagged_images: int = Field(default=10, strict=True, ge=1, le=10_000)
     """Default: keep the 10 most recently pushed tagged images, expire older ones."""
-    untagged_expiry_days: int = Field(7, strict=True, ge=1, le=3650)
+    untagged_expiry_days: int = Field(default=7, strict=True, ge=1, le=3650)
     """Default: untagged images (leftover layers of re-pushed builds) expire 7 days after push."""
     kms_key_arn: str | None = None
     """Default: AES256 encryption with an AWS-owned key; set a KMS key ARN to use KMS encryption."""
-    force_delete: bool = Field(False, strict=True)
+    force_delete: bool = Field(default=False, strict=True)
     """Default: destroying the repository fails while it still holds images."""
     prevent_destroy: bool = Field(default=False, strict=True)
     """Default: an apply may destroy it. ``True`` (the stacks set it in stg and prd) makes Terraform refuse

@@ -150,7 +150,7 @@ class SecretProps(BaseModel):
     description: str = ""
     kms_key_arn: str | None = None
     """Default: the AWS-managed ``aws/secretsmanager`` key; set a customer KMS key ARN to use it."""
-    recovery_window_days: int = Field(30, strict=True)
+    recovery_window_days: int = Field(default=30, strict=True)
     """Default: a deleted secret can be restored for 30 days (0 deletes at once, else 7-30)."""
     rotation: SecretRotation | None = None
     """Default: no automatic rotation; set a :class:`SecretRotation` to rotate with a Lambda."""
@@ -269,7 +269,7 @@ class AppSecretsProps(BaseModel):
     """Environment variable names, e.g. ``("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET")``."""
     kms_key_arn: str | None = None
     """Default: the AWS-managed key; set a customer KMS key ARN for all these secrets."""
-    recovery_window_days: int = Field(30, strict=True)
+    recovery_window_days: int = Field(default=30, strict=True)
     rotation: SecretRotation | None = None
     """Default: no automatic rotation; set one to rotate every secret with the same Lambda."""
     prevent_destroy: bool = Field(default=False, strict=True)

@@ -61,7 +61,7 @@ class S3BackendConfig(BaseModel):
     region: Region
     kms_key_id: str | None = None
     """Default: SSE-S3; set a KMS key ARN to encrypt the state object with it."""
-    emulated: bool = Field(False, strict=True)
+    emulated: bool = Field(default=False, strict=True)
     """For an S3 emulator on this machine: path-style requests, no AWS account checks. The endpoint
     comes from ``AWS_ENDPOINT_URL_S3`` at ``terraform init`` (a backend block cannot use variables)."""
 
@@ -77,7 +77,7 @@ class LocalBackendConfig(BaseModel):
     model_config = FROZEN
 
     type: Literal["local"] = "local"
-    path: str = Field("terraform.tfstate", min_length=1)
+    path: str = Field(default="terraform.tfstate", min_length=1)
 
     @field_validator("path")
     @classmethod
@@ -127,15 +127,15 @@ class StateBucketProps(BaseModel):
     bucket: str
     kms_key_arn: str | None = None
     """Default: SSE-S3 (AES256); set a KMS key ARN to encrypt state objects with it."""
-    force_destroy: bool = Field(False, strict=True)
+    force_destroy: bool = Field(default=False, strict=True)
     """Default: destroying the bucket fails while it holds state (set only for throwaway buckets)."""
     prevent_destroy: bool = Field(default=True, strict=True)
     """Default: Terraform refuses any plan that would destroy or replace the bucket (losing it orphans
     every environment's state). Turn off only for a throwaway bucket, such as an emulator's."""
-    tls_only: bool = Field(True, strict=True)
+    tls_only: bool = Field(default=True, strict=True)
     """Default: a bucket policy denies every request not made over TLS. Turn off only for a local
     emulator that speaks plain HTTP (it enforces the policy and would refuse Terraform itself)."""
-    noncurrent_version_days: int = Field(90, strict=True, ge=1, le=3650)
+    noncurrent_version_days: int = Field(default=90, strict=True, ge=1, le=3650)
     """Default: superseded state versions are kept 90 days (the window to roll back a bad apply), then
     expire; incomplete multipart uploads are aborted after 7 days."""
 

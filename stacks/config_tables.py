@@ -123,18 +123,18 @@ class AppConfig(BaseModel):
     """The tag deployed when the service is created (later deploys move it outside Terraform)."""
     url: HttpsUrl
     """The app's public URL: ``NEXTAUTH_URL`` and the origin CORS must admit."""
-    port: int = Field(3000, strict=True, ge=1, le=65535)
+    port: int = Field(default=3000, strict=True, ge=1, le=65535)
     cpu: Cpu = Cpu.ONE_VCPU
     memory: Memory = Memory.TWO_GB
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
-    auto_deployments_enabled: bool = Field(False, strict=True)
-    create_service: bool = Field(True, strict=True)
+    auto_deployments_enabled: bool = Field(default=False, strict=True)
+    create_service: bool = Field(default=True, strict=True)
     """Default: create the App Runner service (and the secret rotation). The first deploy of an
     environment sets it false (``CORA_SKIP_SERVICE=1``): App Runner needs the image in ECR and a value in
     every secret, and both the repository and the secrets come from this stack; the service's roles are
     created all the same. See ``python -m devtools.preflight``."""
-    secrets: EnvVarNames = Field(DEFAULT_SECRETS, min_length=1)
+    secrets: EnvVarNames = Field(default=DEFAULT_SECRETS, min_length=1)
     """Environment variables read from Secrets Manager (created empty, values set out of band)."""
     secret_rotation: SecretRotation | None = None
     """Default: no automatic rotation. Set ``lambda_arn`` (and ``after_days`` or ``schedule_expression``;
@@ -204,9 +204,9 @@ class EcrConfig(BaseModel):
 
     model_config = FROZEN
 
-    keep_tagged_images: int = Field(10, strict=True, ge=1, le=10_000)
-    untagged_expiry_days: int = Field(7, strict=True, ge=1, le=3650)
-    force_delete: bool = Field(False, strict=True)
+    keep_tagged_images: int = Field(default=10, strict=True, ge=1, le=10_000)
+    untagged_expiry_days: int = Field(default=7, strict=True, ge=1, le=3650)
+    force_delete: bool = Field(default=False, strict=True)
 
 
 class EncryptionConfig(BaseModel):
