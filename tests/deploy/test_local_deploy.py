@@ -9,7 +9,6 @@ Tests run in file order and share one set of emulators and working directories.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -57,15 +56,19 @@ def env(emulators: Emulators, terraform_env: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def aws(emulators: Emulators, env: dict[str, str]) -> Any:
-    """``aws("ecr")``: a boto3 client for the emulators."""
-    os.environ.update({k: v for k, v in emulators.env.items() if k.startswith("AWS_")})
+def aws(emulators: Emulators, env: dict[str, str]) -> Iterator[Any]:
+    """``aws("ecr")``: a boto3 client for the emulators. The preflight finds them through AWS_* variables,
+    set for this module only: later tests must not talk to emulators that have stopped."""
 
     def client(service: str) -> Any:
         url = emulators.apprunner_url if service == "apprunner" else emulators.moto_url
         return boto3.client(service, endpoint_url=url, region_name=emulators.region)
 
-    return client
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in emulators.env.items():
+            if key.startswith("AWS_"):
+                patch.setenv(key, value)
+        yield client
 
 
 @pytest.fixture(scope="module")
