@@ -211,6 +211,8 @@ class ModularApiGateway(Construct):
         )
         self._permissions = RoutePermissions(self, self._execution_arn)
         self._authorizers: dict[str, tuple[Authorizer, _aws.Apigatewayv2Authorizer]] = {}
+        # Authorizer name -> its id token, read once (attribute reads are round trips to the kernel).
+        self._authorizer_ids: dict[str, str] = {}
         self._routes: dict[str, _aws.Apigatewayv2Route] = {}
         # OPTIONS routes added for authorized ANY routes; a user's own OPTIONS route replaces one.
         self._preflight_routes: set[str] = set()
@@ -312,7 +314,9 @@ class ModularApiGateway(Construct):
                     f"routes: route {route.key!r} sets authorization_scopes, which only JWT authorizers check"
                 )
             auth_type = "JWT" if isinstance(config, JwtAuthorizer) else "CUSTOM"
-            authorizer_id = authorizer.id
+            authorizer_id = self._authorizer_ids.get(route.authorizer)
+            if authorizer_id is None:
+                authorizer_id = self._authorizer_ids[route.authorizer] = authorizer.id
         preflight_key = f"{HttpMethod.OPTIONS} {route.path}"
         needs_preflight = (
             route.method is HttpMethod.ANY

@@ -1,4 +1,4 @@
-"""Organisation rules as code: a cdktf Aspect that refuses unsafe infrastructure at synth time.
+"""Organisation rules as code: a stack validation that refuses unsafe infrastructure at synth time.
 
 Every stack of ours applies :class:`OrganisationPolicy` (``apply_policy(stack, environment=...)``). It
 reads the stack's resolved Terraform configuration, so it judges what will be deployed, whichever
@@ -9,9 +9,10 @@ construct (ours or a raw provider resource) made it. A violation is one line::
 
 ``check_app(app)`` runs the rules of every stack before anything is written and raises
 :class:`PolicyViolationError` listing every violation (``main.py`` calls it before ``app.synth()``).
-Without it, cdktf's own synth still refuses the stack: the Aspect adds an error annotation per
-violation. (When ``check_app`` has just passed a stack and no construct was added to it since, synth
-does not evaluate it a second time; call ``check_app`` last, right before ``app.synth()``.)
+Without it, cdktf's own synth still refuses the stack: the policy is the stack's validation (cdktf
+runs it once per stack; it also works as an Aspect) and adds an error annotation per violation.
+(When ``check_app`` has just passed a stack and no construct was added to it since, synth does not
+evaluate it a second time; call ``check_app`` last, right before ``app.synth()``.)
 
 A construct (and everything below it) opts out of one rule only with a written reason, like a cdk-nag
 suppression::
@@ -29,8 +30,8 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 import jsii
-from cdktf import Annotations, App, Aspects, IAspect, TerraformStack
-from constructs import IConstruct
+from cdktf import Annotations, App, IAspect, TerraformStack
+from constructs import IConstruct, IValidation
 
 from constructs_lib._validation import one_of
 from constructs_lib.errors import CoraInfraError
@@ -136,9 +137,14 @@ def _find(stack: TerraformStack, path: str) -> IConstruct | None:
 _POLICIES: WeakKeyDictionary[TerraformStack, OrganisationPolicy] = WeakKeyDictionary()
 
 
-@jsii.implements(IAspect)
+@jsii.implements(IAspect, IValidation)
 class OrganisationPolicy:
-    """The organisation rules for one stack of one environment (``dev``, ``stg``, ``prd``, ...)."""
+    """The organisation rules for one stack of one environment (``dev``, ``stg``, ``prd``, ...).
+
+    :func:`apply_policy` registers it as the stack's validation, which cdktf runs once per stack at
+    synth; it also works as an Aspect (``Aspects.of(stack).add(policy)``), which cdktf calls for every
+    construct of the stack (a round trip from the jsii kernel each, so the validation is cheaper).
+    """
 
     def __init__(self, *, environment: str, rules: Sequence[Rule] = RULES) -> None:
         self.environment = environment
@@ -146,6 +152,7 @@ class OrganisationPolicy:
         # Constructs in the stack when it last passed: synth skips a second, identical evaluation
         # (resolving a stack costs ~20 ms) unless constructs were added since ``check_app``.
         self._passed_at: int | None = None
+        self._stack: TerraformStack | None = None
 
     def violations(self, stack: TerraformStack) -> list[Violation]:
         """Unsuppressed violations in ``stack``; suppressed ones are recorded in its JSON metadata."""
@@ -166,13 +173,24 @@ class OrganisationPolicy:
         return remaining
 
     def visit(self, node: IConstruct) -> None:
-        """cdktf calls this for every construct of the stack; the rules run once, at the stack."""
-        if not isinstance(node, TerraformStack):
-            return
-        if self._passed_at is not None and self._passed_at == len(node.node.find_all()):
+        """As an Aspect: cdktf calls this for every construct; the rules run once, at the stack."""
+        if isinstance(node, TerraformStack):
+            self._annotate(node)
+
+    def validate(self) -> list[str]:
+        """As the stack's validation (see :func:`apply_policy`): cdktf calls this once, at synth.
+
+        Violations become error annotations on the offending constructs, which make cdktf refuse the
+        stack with ``[<path>] <rule>: <message>`` lines, so nothing is returned here."""
+        if self._stack is not None:
+            self._annotate(self._stack)
+        return []
+
+    def _annotate(self, stack: TerraformStack) -> None:
+        if self._passed_at is not None and self._passed_at == len(stack.node.find_all()):
             return  # check_app just passed this stack and nothing was added since
-        for violation in self.violations(node):
-            target = _find(node, violation.path) or node
+        for violation in self.violations(stack):
+            target = _find(stack, violation.path) or stack
             Annotations.of(target).add_error(f"{violation.rule}: {violation.message}. Fix: {violation.fix}")
 
 
@@ -194,7 +212,9 @@ def apply_policy(
     if stack in _POLICIES:
         raise CoraInfraError(f"apply_policy: stack {stack.node.id!r} already has the organisation policy")
     policy = OrganisationPolicy(environment=environment, rules=rules)
-    Aspects.of(stack).add(policy)
+    policy._stack = stack
+    # A validation, not an Aspect: cdktf calls it once per stack, an Aspect once per construct.
+    stack.node.add_validation(policy)
     _POLICIES[stack] = policy
     return policy
 

@@ -233,7 +233,7 @@ class Secret(Construct):
         return _aws.SecretsmanagerSecretRotation(
             self,
             "rotation",
-            secret_id=self.secret.id,
+            secret_id=self._arn,  # the secret's id is its ARN; read once already
             rotation_lambda_arn=rotation.lambda_arn,
             rotate_immediately=rotation.rotate_immediately,
             rotation_rules=_aws.SecretsmanagerSecretRotationRotationRules(

@@ -167,22 +167,24 @@ class StateBucket(Construct):
             force_destroy=props.force_destroy,
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None,
         )
+        # Read once: every attribute read is a round trip to the jsii kernel.
+        bucket_id, bucket_arn = self.bucket.id, self.bucket.arn
         _aws.S3BucketOwnershipControls(
             self,
             "ownership",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=_aws.S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
         versioning = _aws.S3BucketVersioningA(
             self,
             "versioning",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             versioning_configuration=_aws.S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
         _aws.S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=[
                 _aws.S3BucketLifecycleConfigurationRule(
                     id="expire-old-state-versions",
@@ -215,7 +217,7 @@ class StateBucket(Construct):
         _aws.S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=[
                 _aws.S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=by_default,
@@ -226,7 +228,7 @@ class StateBucket(Construct):
         public_access = _aws.S3BucketPublicAccessBlock(
             self,
             "public-access-block",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             block_public_acls=True,
             block_public_policy=True,
             ignore_public_acls=True,
@@ -242,7 +244,7 @@ class StateBucket(Construct):
                     sid="DenyInsecureTransport",
                     effect="Deny",
                     actions=["s3:*"],
-                    resources=[self.bucket.arn, f"{self.bucket.arn}/*"],
+                    resources=[bucket_arn, f"{bucket_arn}/*"],
                     principals=[
                         _aws.DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])
                     ],
@@ -256,7 +258,7 @@ class StateBucket(Construct):
         )
         # After the public access block: S3 refuses policy changes while it is being set.
         _aws.S3BucketPolicy(
-            self, "tls-only-policy", bucket=self.bucket.id, policy=tls_only.json, depends_on=[public_access]
+            self, "tls-only-policy", bucket=bucket_id, policy=tls_only.json, depends_on=[public_access]
         )
 
     @property
