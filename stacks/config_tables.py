@@ -61,25 +61,25 @@ MOVING_TAGS = frozenset({"latest", "main", "master", "stable", "prod", "producti
 _LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\]):[0-9]+$")
 
 
-def _https_url(value: str) -> str:
-    if not _HTTPS_URL.fullmatch(value):
-        raise ValueError(f"{value!r} is not an https:// URL")
+def _url(value: str, pattern: re.Pattern[str], kind: str) -> str:
+    """``value`` when it matches ``pattern`` and its port (if any) is 1-65535, else a ValueError."""
+    if not pattern.fullmatch(value):
+        raise ValueError(f"{value!r} is not {kind}")
     port = url_port_problem(value)
     if port:
         raise ValueError(f"{value!r}: {port}")
     return value
+
+
+def _https_url(value: str) -> str:
+    return _url(value, _HTTPS_URL, "an https:// URL")
 
 
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
 
 
 def _loopback_url(value: str) -> str:
-    if not _LOOPBACK_URL.fullmatch(value):
-        raise ValueError(f"{value!r} is not a loopback URL such as 'http://127.0.0.1:4566'")
-    port = url_port_problem(value)
-    if port:
-        raise ValueError(f"{value!r}: {port}")
-    return value
+    return _url(value, _LOOPBACK_URL, "a loopback URL such as 'http://127.0.0.1:4566'")
 
 
 class EmulatorConfig(BaseModel):
