@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from constructs_lib import ConfigError
 from stacks import EnvConfig, load_config
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -237,15 +238,23 @@ def check(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """CLI entry point: exit 0 when the deploy may go ahead, 1 with instructions otherwise."""
+    """CLI entry point: exit 0 when the deploy may go ahead, 1 with instructions otherwise, 2 when the
+    config is refused or AWS cannot be asked."""
     parser = argparse.ArgumentParser(prog="python -m devtools.preflight", description=__doc__.splitlines()[0])
     parser.add_argument("environment", help="dev, stg, prd or local")
     args = parser.parse_args(argv)
-    verdict = check(
-        args.environment,
-        image_tag=os.environ.get("CORA_IMAGE_TAG") or None,
-        skip_service=os.environ.get("CORA_SKIP_SERVICE") == "1",
-    )
+    try:
+        verdict = check(
+            args.environment,
+            image_tag=os.environ.get("CORA_IMAGE_TAG") or None,
+            skip_service=os.environ.get("CORA_SKIP_SERVICE") == "1",
+        )
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as err:
+        print(f"error: cannot check {args.environment} on AWS: {err}", file=sys.stderr)
+        return 2
     stream = sys.stdout if verdict.ok else sys.stderr
     print(("ok: " if verdict.ok else "error: ") + verdict.message, file=stream)
     return 0 if verdict.ok else 1

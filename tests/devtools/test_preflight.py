@@ -142,6 +142,12 @@ def _service(aws: Any) -> Iterator[None]:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         apprunner.delete_service(ServiceArn=arn)
+        while any(
+            s["ServiceArn"] == arn and s["Status"] != "DELETED"
+            for s in apprunner.list_services()["ServiceSummaryList"]
+        ):
+            assert time.monotonic() < deadline + 10
+            time.sleep(0.05)
 
 
 def test_first_phase_is_refused_once_the_service_exists(aws):
@@ -165,3 +171,24 @@ def test_an_existing_service_still_needs_every_secret_value(aws):
     assert "1 secret(s) have no value: cora/local/NEXTAUTH_SECRET" in refused.message
     assert accepted.ok
     assert "update-service" in accepted.message
+
+
+def test_the_cli_prints_the_verdict_and_exits_1_when_not_ready(aws, capsys):
+    assert preflight.main([ENV]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: first deploy of local:")
+
+
+def test_the_cli_refuses_an_unknown_environment_in_one_line(capsys):
+    assert preflight.main(["qa"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["error: environment 'qa' is unknown; allowed: dev, stg, prd, local"]
+
+
+def test_the_cli_says_when_aws_cannot_be_reached(monkeypatch, capsys):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert preflight.main([ENV]) == 2
+    assert capsys.readouterr().err.startswith("error: cannot check local on AWS: ")
