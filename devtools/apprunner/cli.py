@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from devtools.apprunner.server import AppRunnerEmulator, _is_loopback
-from devtools.apprunner.state import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from devtools.apprunner.state import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Check
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -32,6 +32,17 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--account-id", default=DEFAULT_ACCOUNT_ID, help="account id in ARNs")
     parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
+    parser.add_argument(
+        "--moto-endpoint",
+        help="a moto server URL: read runtime secrets and roles from it as App Runner does from AWS "
+        "(a service whose secret has no value ends CREATE_FAILED; a missing role is refused)",
+    )
+    parser.add_argument(
+        "--role-propagation-seconds",
+        type=float,
+        default=0.0,
+        help="with --moto-endpoint: refuse roles younger than this (default 0: no age check)",
+    )
     args = parser.parse_args(argv)
     if not _is_loopback(args.host):
         parser.error(f"--host must be a loopback address, got {args.host!r}")
@@ -50,6 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s apprunner-emulator %(message)s",
         stream=sys.stderr,
     )
+    secret_check: Check | None = None
+    role_check: Check | None = None
+    if args.moto_endpoint:
+        # Imported only when asked for: it brings boto3, which the plain emulator does not need.
+        from devtools.apprunner.moto_checks import MotoChecks  # noqa: PLC0415
+
+        checks = MotoChecks(
+            args.moto_endpoint, region=args.region, role_propagation_seconds=args.role_propagation_seconds
+        )
+        secret_check, role_check = checks.secret, checks.role
     try:
         emulator = AppRunnerEmulator(
             host=args.host,
@@ -57,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             region=args.region,
             account_id=args.account_id,
             ready_delay=args.ready_delay,
+            secret_check=secret_check,
+            role_check=role_check,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
