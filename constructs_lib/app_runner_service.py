@@ -201,6 +201,11 @@ class AppRunnerServiceProps(BaseModel):
         return f"{self.service_name[:29]}-as"
 
 
+def role_names(service_name: str) -> tuple[str, str]:
+    """The access and instance role names an :class:`AppRunnerService` of that name creates."""
+    return f"{service_name}-access", f"{service_name}-instance"
+
+
 class AppRunnerService(Construct):
     """An App Runner service running one image from an ``EcrRepo``.
 
@@ -220,7 +225,7 @@ class AppRunnerService(Construct):
         self.access_role = service_role(
             self,
             "access-role",
-            name=f"{props.service_name}-access",
+            name=role_names(props.service_name)[0],
             service_principal="build.apprunner.amazonaws.com",
             description=f"App Runner pulls {props.service_name} images from ECR",
             tags=props.tags,
@@ -230,7 +235,7 @@ class AppRunnerService(Construct):
         self.instance_role = service_role(
             self,
             "instance-role",
-            name=f"{props.service_name}-instance",
+            name=role_names(props.service_name)[1],
             service_principal="tasks.apprunner.amazonaws.com",
             description=f"Runtime role of the {props.service_name} containers",
             tags=props.tags,

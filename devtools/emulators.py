@@ -51,6 +51,16 @@ class Emulators:
     region: str = REGION
     env: dict[str, str] = field(init=False)
 
+    def client(self, service: str) -> Any:
+        """A boto3 client for ``service`` on these emulators (App Runner's own, moto for the rest)."""
+        return boto3.client(
+            service,
+            endpoint_url=self.apprunner_url if service == "apprunner" else self.moto_url,
+            region_name=self.region,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
     def __post_init__(self) -> None:
         self.env = {
             # Terraform variables of the local stacks (see stacks/provider.py).
@@ -76,15 +86,7 @@ ROTATION_FUNCTION = "cora-local-secret-rotation"
 def seed(emulators: Emulators) -> str:
     """Create the sample feature module's and the secret rotation Lambda functions; return the first's ARN."""
 
-    def client(service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=emulators.moto_url,
-            region_name=emulators.region,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-
+    client = emulators.client
     trust = {
         "Version": "2012-10-17",
         "Statement": [

@@ -48,8 +48,7 @@ def fill(config_dir: Path = CONFIG_DIR, *, image_tag: str | None = None) -> list
     config = load_config("local", config_dir, overrides={"app.image_tag": image_tag} if image_tag else {})
     sm = boto3.client("secretsmanager", region_name=config.region)
     done = []
-    for name in config.app.secrets:
-        secret_id = f"{config.project}/local/{name}"
+    for secret_id in config.secret_names:
         sm.put_secret_value(SecretId=secret_id, SecretString=f"demo-{secrets.token_hex(16)}")
         done.append(f"secret {secret_id}: demo value set")
     repository, tag = config.name("web"), config.app.image_tag

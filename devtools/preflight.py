@@ -38,6 +38,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from constructs_lib import ConfigError
+from constructs_lib.app_runner_service import role_names
 from stacks import EnvConfig, load_config
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -126,8 +127,8 @@ def check(
     service_name = repository = config.name("web")
     tag = config.app.image_tag
     image = f"{repository}:{tag}"
-    secrets = [f"{config.project}/{environment}/{name}" for name in config.app.secrets]
-    roles = [f"{service_name}-access", f"{service_name}-instance"]
+    secrets = list(config.secret_names)
+    roles = list(role_names(service_name))
 
     def client(service: str) -> Any:
         return boto3.client(service, region_name=region)

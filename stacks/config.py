@@ -160,7 +160,7 @@ class EnvConfig(BaseModel):
 
     @model_validator(mode="after")
     def _secret_names(self) -> EnvConfig:
-        prefix = f"{self.project}/{self.environment.value}/"
+        prefix = f"{self.secret_prefix}/"
         for name in self.app.secrets:
             if len(prefix + name) > 512:
                 raise ValueError(
@@ -195,6 +195,16 @@ class EnvConfig(BaseModel):
     def name(self, component: str) -> str:
         """``<project>-<environment>-<component>``."""
         return f"{self.project}-{self.environment.value}-{component}"
+
+    @property
+    def secret_prefix(self) -> str:
+        """``<project>/<environment>``: the app's secrets are ``<secret_prefix>/<NAME>``."""
+        return f"{self.project}/{self.environment.value}"
+
+    @property
+    def secret_names(self) -> tuple[str, ...]:
+        """The Secrets Manager names of the app's secrets, in ``app.secrets`` order."""
+        return tuple(f"{self.secret_prefix}/{name}" for name in self.app.secrets)
 
     @property
     def s3_backend(self) -> S3BackendConfig:

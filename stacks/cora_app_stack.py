@@ -63,7 +63,7 @@ class CoraAppStack(TerraformStack):
             self,
             "web-secrets",
             props=AppSecretsProps(
-                prefix=f"{config.project}/{env}",
+                prefix=config.secret_prefix,
                 names=config.app.secrets,
                 kms_key_arn=config.encryption.kms_key_arn,
                 # Secrets Manager tests a new rotation at once, and the secrets start empty: rotation

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from cdktf import App, TerraformStack
 
@@ -65,16 +64,7 @@ def env(emulators: Emulators, terraform_env: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def aws(emulators: Emulators) -> Callable[[str], Any]:
-    def client(service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=emulators.moto_url,
-            region_name=emulators.region,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-
-    return client
+    return emulators.client
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -60,15 +59,11 @@ def aws(emulators: Emulators, env: dict[str, str]) -> Iterator[Any]:
     """``aws("ecr")``: a boto3 client for the emulators. The preflight finds them through AWS_* variables,
     set for this module only: later tests must not talk to emulators that have stopped."""
 
-    def client(service: str) -> Any:
-        url = emulators.apprunner_url if service == "apprunner" else emulators.moto_url
-        return boto3.client(service, endpoint_url=url, region_name=emulators.region)
-
     with pytest.MonkeyPatch.context() as patch:
         for key, value in emulators.env.items():
             if key.startswith("AWS_"):
                 patch.setenv(key, value)
-        yield client
+        yield emulators.client
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from devtools.emulators import Emulators, running
@@ -27,8 +26,4 @@ def aws(emulators: Emulators, monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setenv(key, value)
     urllib.request.urlopen(urllib.request.Request(f"{emulators.moto_url}/moto-api/reset", method="POST"))
 
-    def client(service: str) -> Any:
-        url = emulators.apprunner_url if service == "apprunner" else emulators.moto_url
-        return boto3.client(service, endpoint_url=url, region_name=emulators.region)
-
-    return client
+    return emulators.client

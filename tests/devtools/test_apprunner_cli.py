@@ -14,14 +14,8 @@ from tests.conftest import ROOT
 
 
 def test_the_cli_fails_a_service_whose_secret_has_no_value(emulators):
-    moto = {
-        "endpoint_url": emulators.moto_url,
-        "region_name": "us-east-1",
-        "aws_access_key_id": "test",
-        "aws_secret_access_key": "test",
-    }
-    secret = boto3.client("secretsmanager", **moto).create_secret(Name="cli/EMPTY")["ARN"]
-    role = boto3.client("iam", **moto).create_role(RoleName="cli-access", AssumeRolePolicyDocument="{}")
+    secret = emulators.client("secretsmanager").create_secret(Name="cli/EMPTY")["ARN"]
+    role = emulators.client("iam").create_role(RoleName="cli-access", AssumeRolePolicyDocument="{}")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -42,7 +36,13 @@ def test_the_cli_fails_a_service_whose_secret_has_no_value(emulators):
         assert process.stdout is not None
         match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+)\n", process.stdout.readline())
         assert match
-        apprunner = boto3.client("apprunner", **{**moto, "endpoint_url": match.group(1)})
+        apprunner = boto3.client(
+            "apprunner",
+            endpoint_url=match.group(1),
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
         image = {
             "ImageIdentifier": "123456789012.dkr.ecr.us-east-1.amazonaws.com/cli:1",
             "ImageRepositoryType": "ECR",

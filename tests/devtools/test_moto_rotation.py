@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -18,13 +17,7 @@ ROTATOR = f"arn:aws:lambda:us-east-1:123456789012:function:{ROTATION_FUNCTION}"
 def sm() -> Iterator[Any]:
     with running(apprunner_ready_delay=0.05) as emulators:
         seed(emulators)
-        yield boto3.client(
-            "secretsmanager",
-            endpoint_url=emulators.moto_url,
-            region_name=emulators.region,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        yield emulators.client("secretsmanager")
 
 
 def _rotate(sm: Any, name: str) -> None:
