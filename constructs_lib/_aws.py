@@ -288,10 +288,17 @@ def warm(timeout_seconds: float = 300.0) -> Path | None:
 
 _load_provider()
 
+from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
+from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
 from cdktf_cdktf_provider_aws.apigatewayv2_api import Apigatewayv2Api, Apigatewayv2ApiCorsConfiguration
+from cdktf_cdktf_provider_aws.apigatewayv2_api_mapping import Apigatewayv2ApiMapping
 from cdktf_cdktf_provider_aws.apigatewayv2_authorizer import (
     Apigatewayv2Authorizer,
     Apigatewayv2AuthorizerJwtConfiguration,
+)
+from cdktf_cdktf_provider_aws.apigatewayv2_domain_name import (
+    Apigatewayv2DomainName,
+    Apigatewayv2DomainNameDomainNameConfiguration,
 )
 from cdktf_cdktf_provider_aws.apigatewayv2_integration import Apigatewayv2Integration
 from cdktf_cdktf_provider_aws.apigatewayv2_route import Apigatewayv2Route
@@ -303,6 +310,7 @@ from cdktf_cdktf_provider_aws.apigatewayv2_stage import (
 from cdktf_cdktf_provider_aws.apprunner_auto_scaling_configuration_version import (
     ApprunnerAutoScalingConfigurationVersion,
 )
+from cdktf_cdktf_provider_aws.apprunner_custom_domain_association import ApprunnerCustomDomainAssociation
 from cdktf_cdktf_provider_aws.apprunner_service import (
     ApprunnerService,
     ApprunnerServiceHealthCheckConfiguration,
@@ -313,12 +321,14 @@ from cdktf_cdktf_provider_aws.apprunner_service import (
     ApprunnerServiceSourceConfigurationImageRepositoryImageConfiguration,
 )
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_apprunner_hosted_zone_id import DataAwsApprunnerHostedZoneId
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
+from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
 from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepository,
@@ -329,6 +339,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
+from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -359,16 +370,22 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import (
 )
 
 __all__ = [
+    "AcmCertificate",
+    "AcmCertificateValidation",
     "Apigatewayv2Api",
     "Apigatewayv2ApiCorsConfiguration",
+    "Apigatewayv2ApiMapping",
     "Apigatewayv2Authorizer",
     "Apigatewayv2AuthorizerJwtConfiguration",
+    "Apigatewayv2DomainName",
+    "Apigatewayv2DomainNameDomainNameConfiguration",
     "Apigatewayv2Integration",
     "Apigatewayv2Route",
     "Apigatewayv2Stage",
     "Apigatewayv2StageAccessLogSettings",
     "Apigatewayv2StageDefaultRouteSettings",
     "ApprunnerAutoScalingConfigurationVersion",
+    "ApprunnerCustomDomainAssociation",
     "ApprunnerService",
     "ApprunnerServiceHealthCheckConfiguration",
     "ApprunnerServiceInstanceConfiguration",
@@ -380,10 +397,12 @@ __all__ = [
     "AwsProviderDefaultTags",
     "AwsProviderEndpoints",
     "CloudwatchLogGroup",
+    "DataAwsApprunnerHostedZoneId",
     "DataAwsIamPolicyDocument",
     "DataAwsIamPolicyDocumentStatement",
     "DataAwsIamPolicyDocumentStatementCondition",
     "DataAwsIamPolicyDocumentStatementPrincipals",
+    "DataAwsRoute53Zone",
     "EcrLifecyclePolicy",
     "EcrRepository",
     "EcrRepositoryEncryptionConfiguration",
@@ -391,6 +410,8 @@ __all__ = [
     "IamRole",
     "IamRolePolicy",
     "LambdaPermission",
+    "Route53Record",
+    "Route53RecordAlias",
     "S3Bucket",
     "S3BucketLifecycleConfiguration",
     "S3BucketLifecycleConfigurationRule",

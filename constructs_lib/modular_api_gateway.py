@@ -1,27 +1,19 @@
 """``ModularApiGateway``: an HTTP API whose routes are contributed by feature modules.
 
-The models it takes live in :mod:`constructs_lib.api_models` and the Lambda permission planning in
-:mod:`constructs_lib.lambda_permissions`; every public name of both stays importable from here.
+The models it takes live in :mod:`constructs_lib.api_models` and :mod:`constructs_lib.api_gateway_props`,
+the Lambda permission planning in :mod:`constructs_lib.lambda_permissions`; every public name of them
+stays importable from here.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Mapping
-from typing import Annotated
 
 from cdktf import TerraformResourceLifecycle
 from constructs import Construct
-from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
-from constructs_lib._validation import (
-    FROZEN,
-    LogRetentionDays,
-    check_kms_key_arn,
-    check_tags,
-)
+from constructs_lib.api_gateway_props import ACCESS_LOG_FORMAT, ModularApiGatewayProps
 from constructs_lib.api_models import (
     CORS_METHODS,
     DEFAULT_CORS_HEADERS,
@@ -68,74 +60,6 @@ __all__ = [
     "parse_route_key",
 ]
 
-# No spaces: the access log group is named after the API, and log group names allow none.
-_API_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-
-
-class ModularApiGatewayProps(BaseModel):
-    """Settings of a :class:`ModularApiGateway`."""
-
-    model_config = FROZEN
-
-    name: str
-    cors: CorsConfig
-    description: str = ""
-    throttling: Throttling = Field(default_factory=Throttling)
-    log_retention_days: LogRetentionDays = 30
-    """Default: access logs are kept 30 days."""
-    log_kms_key_arn: str | None = None
-    """Default: CloudWatch's own encryption; set a KMS key ARN for the access log group."""
-    authorizers: tuple[Annotated[JwtAuthorizer | LambdaAuthorizer, Field(discriminator="type")], ...] = ()
-    routes: tuple[ApiRoute, ...] = ()
-    any_route_preflight: AnyRoutePreflight = Field(default=AnyRoutePreflight.ADD_OPTIONS_ROUTE)
-    """Default: an authorized ``ANY /path`` route gets an unauthenticated ``OPTIONS /path`` route to the
-    same integration, which must then answer preflight requests with a 2xx; see
-    :class:`AnyRoutePreflight`."""
-    tags: Mapping[str, str] = Field(default_factory=dict)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _API_NAME.fullmatch(value):
-            raise ValueError(f"API name {value!r} is invalid: use 1-128 letters, digits or _.-")
-        return value
-
-    @field_validator("log_kms_key_arn")
-    @classmethod
-    def _log_kms(cls, value: str | None) -> str | None:
-        return check_kms_key_arn("log_kms_key_arn", value)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: Mapping[str, str]) -> Mapping[str, str]:
-        return check_tags("tags", value)
-
-    @model_validator(mode="after")
-    def _references(self) -> ModularApiGatewayProps:
-        names = [a.name for a in self.authorizers]
-        if len(set(names)) != len(names):
-            raise ValueError(f"authorizer names must be unique; got {names}")
-        check_routes(self.routes, names)
-        return self
-
-
-ACCESS_LOG_FORMAT = json.dumps(
-    {
-        "requestId": "$context.requestId",
-        "ip": "$context.identity.sourceIp",
-        "requestTime": "$context.requestTime",
-        "httpMethod": "$context.httpMethod",
-        "routeKey": "$context.routeKey",
-        "path": "$context.path",
-        "status": "$context.status",
-        "protocol": "$context.protocol",
-        "responseLength": "$context.responseLength",
-        "integrationLatency": "$context.integrationLatency",
-        "integrationError": "$context.integrationErrorMessage",
-        "authorizerError": "$context.authorizer.error",
-    }
-)
-
 
 class ModularApiGateway(Construct):
     """An HTTP API with CORS, a ``$default`` stage with JSON access logs and throttling, authorizers,
@@ -172,6 +96,7 @@ class ModularApiGateway(Construct):
             name=props.name,
             protocol_type="HTTP",
             description=props.description or None,
+            disable_execute_api_endpoint=props.disable_execute_api_endpoint or None,
             cors_configuration=_aws.Apigatewayv2ApiCorsConfiguration(
                 allow_origins=list(cors.allow_origins),
                 allow_methods=[m.value for m in cors.allow_methods],
