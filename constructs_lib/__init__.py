@@ -3,6 +3,8 @@
 The public API is everything in ``__all__``; other names are private and may change.
 """
 
+from constructs_lib.api_domain import ApiCustomDomain, ApiCustomDomainProps
+from constructs_lib.app_runner_domain import AppRunnerCustomDomain, AppRunnerCustomDomainProps
 from constructs_lib.app_runner_service import (
     AppRunnerService,
     AppRunnerServiceProps,
@@ -14,6 +16,7 @@ from constructs_lib.app_runner_service import (
 )
 from constructs_lib.ecr_repo import EcrRepo, EcrRepoProps, TagMutability
 from constructs_lib.errors import ConfigError, CoraInfraError
+from constructs_lib.hosted_zone import HostedZone, HostedZoneProps
 from constructs_lib.iam import PolicyStatement
 from constructs_lib.modular_api_gateway import (
     AnyRoutePreflight,
@@ -52,8 +55,12 @@ from constructs_lib.state_backend import (
 __all__ = [
     "RULES",
     "AnyRoutePreflight",
+    "ApiCustomDomain",
+    "ApiCustomDomainProps",
     "ApiModule",
     "ApiRoute",
+    "AppRunnerCustomDomain",
+    "AppRunnerCustomDomainProps",
     "AppRunnerService",
     "AppRunnerServiceProps",
     "AppSecrets",
@@ -68,6 +75,8 @@ __all__ = [
     "EcrRepoProps",
     "HealthCheck",
     "HealthCheckProtocol",
+    "HostedZone",
+    "HostedZoneProps",
     "HttpIntegration",
     "HttpMethod",
     "JwtAuthorizer",
