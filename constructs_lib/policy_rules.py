@@ -22,6 +22,8 @@ STRICT_CORS_ENVIRONMENTS = frozenset({"stg", "prd"})
 PRODUCTION = frozenset({"prd"})
 # Environments whose stateful resources an ordinary apply must not destroy ("shared": the state buckets).
 PROTECTED_ENVIRONMENTS = frozenset({"stg", "prd"})
+# Environments whose users reach the app and the API at the project's own names.
+CUSTOM_DOMAIN_ENVIRONMENTS = frozenset({"stg", "prd"})
 STATEFUL_TYPES = ("aws_ecr_repository", "aws_secretsmanager_secret", "aws_s3_bucket")
 
 Json = dict[str, Any]
@@ -59,6 +61,8 @@ class Resource:
 
 
 Check = Callable[[Resource, str], Iterable[str]]
+# A rule about what a stack lacks reads all of its resources: (resource, message) per violation.
+StackCheck = Callable[[Sequence[Resource], str], Iterable[tuple[Resource, str]]]
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class Rule:
     check: Check
     environments: frozenset[str] | None = None
     """Where the rule applies; ``None``: every environment."""
+    stack_check: StackCheck | None = None
+    """Also (or only) a check over the whole stack, for what must exist next to a resource."""
 
     def applies_to(self, environment: str) -> bool:
         """True when the rule is enforced in ``environment``."""
@@ -224,11 +230,44 @@ def _prevent_destroy(resource: Resource, environment: str) -> Iterator[str]:
         )
 
 
+def _no_check(resource: Resource, environment: str) -> Iterator[str]:
+    yield from ()
+
+
+def _reference(resource: Resource, attribute: str) -> str:
+    return f"${{{resource.type}.{resource.name}.{attribute}}}"
+
+
+def _custom_domains(resources: Sequence[Resource], environment: str) -> Iterator[tuple[Resource, str]]:
+    """Every App Runner service needs a domain association, every HTTP API a domain mapping."""
+    by_type: dict[str, list[Resource]] = {}
+    for resource in resources:
+        if resource.kind == "resource":
+            by_type.setdefault(resource.type, []).append(resource)
+    associated = {
+        r.config.get("service_arn") for r in by_type.get("aws_apprunner_custom_domain_association", [])
+    }
+    mapped = {r.config.get("api_id") for r in by_type.get("aws_apigatewayv2_api_mapping", [])}
+    for service in by_type.get("aws_apprunner_service", []):
+        if _reference(service, "arn") not in associated:
+            yield (
+                service,
+                f"the App Runner service has no custom domain; {environment} serves the app at its own name",
+            )
+    for api in by_type.get("aws_apigatewayv2_api", []):
+        if api.config.get("protocol_type") == "HTTP" and _reference(api, "id") not in mapped:
+            yield (
+                api,
+                f"the HTTP API has no custom domain mapping; {environment} serves the API at its own name",
+            )
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "cors-no-wildcard",
         "stg and prd admit only explicit CORS origins",
-        "list the app's https origins in CorsConfig.allow_origins (cors.allow_origins in config)",
+        "list the app's https origins in CorsConfig.allow_origins (in config they come from [domain], "
+        "plus cors.extra_origins)",
         _cors_no_wildcard,
         STRICT_CORS_ENVIRONMENTS,
     ),
@@ -288,6 +327,15 @@ RULES: tuple[Rule, ...] = (
         _prevent_destroy,
         PROTECTED_ENVIRONMENTS | {"shared"},
     ),
+    Rule(
+        "custom-domain",
+        "stg and prd serve the app and the API at custom domains",
+        "add a [domain] table to the environment's config (zone, app_host, api_host), or "
+        "AppRunnerCustomDomain and ApiCustomDomain in your stack",
+        _no_check,
+        CUSTOM_DOMAIN_ENVIRONMENTS,
+        stack_check=_custom_domains,
+    ),
 )
 RULE_IDS = tuple(rule.id for rule in RULES)
 
@@ -306,11 +354,18 @@ def resources_of(config: Mapping[str, Any]) -> Iterator[Resource]:
 def evaluate(config: Mapping[str, Any], environment: str, rules: Sequence[Rule] = RULES) -> list[Violation]:
     """The violations of ``rules`` in a resolved Terraform configuration, suppressions not applied."""
     found: list[Violation] = []
-    for resource in resources_of(config):
-        for rule in rules:
-            if rule.applies_to(environment):
-                found.extend(
-                    Violation(resource.path, rule.id, message, rule.fix)
-                    for message in rule.check(resource, environment)
-                )
+    active = [rule for rule in rules if rule.applies_to(environment)]
+    every = list(resources_of(config))
+    for resource in every:
+        for rule in active:
+            found.extend(
+                Violation(resource.path, rule.id, message, rule.fix)
+                for message in rule.check(resource, environment)
+            )
+    for rule in active:
+        if rule.stack_check is not None:
+            found.extend(
+                Violation(resource.path, rule.id, message, rule.fix)
+                for resource, message in rule.stack_check(every, environment)
+            )
     return found

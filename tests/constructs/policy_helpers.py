@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import cdktf
 import pytest
 from cdktf import App, TerraformStack
 
 from constructs_lib import (
+    RULES,
     CorsConfig,
     EcrRepo,
     EcrRepoProps,
     ModularApiGateway,
     ModularApiGatewayProps,
     PolicyViolationError,
+    Rule,
     TagMutability,
     _aws,
     apply_policy,
@@ -24,24 +26,27 @@ from constructs_lib.iam import PolicyStatement, grant, service_role
 from constructs_lib.policy import find_violations
 
 Build = Callable[[TerraformStack], object]
+# The rules these helpers apply by default: every rule but custom-domain, which refuses any stg/prd
+# service or API without a domain and is tested on its own (test_policy_rules.py).
+OTHER_RULES = tuple(rule for rule in RULES if rule.id != "custom-domain")
 
 
-def make(environment: str, build: Build) -> tuple[App, TerraformStack]:
+def make(environment: str, build: Build, rules: Sequence[Rule] = OTHER_RULES) -> tuple[App, TerraformStack]:
     app = cdktf.Testing.app()
     stack = TerraformStack(app, environment)
     _aws.AwsProvider(stack, "aws", region="us-east-1")
-    apply_policy(stack, environment=environment)
+    apply_policy(stack, environment=environment, rules=rules)
     build(stack)
     return app, stack
 
 
-def violations(environment: str, build: Build) -> list[str]:
-    app, _ = make(environment, build)
+def violations(environment: str, build: Build, rules: Sequence[Rule] = OTHER_RULES) -> list[str]:
+    app, _ = make(environment, build, rules)
     return [str(v) for v in find_violations(app)]
 
 
-def refused(environment: str, build: Build) -> PolicyViolationError:
-    app, _ = make(environment, build)
+def refused(environment: str, build: Build, rules: Sequence[Rule] = OTHER_RULES) -> PolicyViolationError:
+    app, _ = make(environment, build, rules)
     with pytest.raises(PolicyViolationError) as err:
         check_app(app)
     return err.value

@@ -22,6 +22,7 @@ from constructs_lib import (
 from constructs_lib.policy import evaluate
 from tests.conftest import CONFIG_DIR
 from tests.constructs.policy_helpers import (
+    OTHER_RULES,
     api,
     mutable_repo,
     short_logs,
@@ -39,7 +40,7 @@ def test_a_suppression_with_a_reason_excuses_the_construct_and_lands_in_the_json
     app = App(outdir=str(tmp_path))
     stack = TerraformStack(app, "prd")
     _aws.AwsProvider(stack, "aws", region="us-east-1")
-    apply_policy(stack, environment="prd")
+    apply_policy(stack, environment="prd", rules=OTHER_RULES)
     build(stack)
     check_app(app)  # no violation left
     app.synth()
@@ -93,9 +94,9 @@ def test_a_suppression_of_an_unknown_rule_lists_the_known_ones():
 
 def test_policy_is_applied_once_per_stack():
     stack = TerraformStack(cdktf.Testing.app(), "prd")
-    apply_policy(stack, environment="prd")
+    apply_policy(stack, environment="prd", rules=OTHER_RULES)
     with pytest.raises(CoraInfraError, match="already has the organisation policy"):
-        apply_policy(stack, environment="prd")
+        apply_policy(stack, environment="prd", rules=OTHER_RULES)
 
 
 # -- enforcement --------------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ def test_all_violations_of_all_stacks_are_reported_together():
     for env in ("stg", "prd"):
         stack = TerraformStack(app, env)
         _aws.AwsProvider(stack, "aws", region="us-east-1")
-        apply_policy(stack, environment=env)
+        apply_policy(stack, environment=env, rules=OTHER_RULES)
         api(stack)
         short_logs(stack)
     with pytest.raises(PolicyViolationError) as err:
@@ -118,7 +119,7 @@ def test_cdktf_synth_alone_refuses_the_stack_through_the_aspect(tmp_path):
     app = App(outdir=str(tmp_path))
     stack = TerraformStack(app, "prd")
     _aws.AwsProvider(stack, "aws", region="us-east-1")
-    apply_policy(stack, environment="prd")
+    apply_policy(stack, environment="prd", rules=OTHER_RULES)
     mutable_repo(stack)
     with pytest.raises(Exception, match=r"\[prd/repo/repository\] ecr-immutable-tags"):
         app.synth()
@@ -129,7 +130,7 @@ def test_constructs_added_after_check_app_are_still_checked_at_synth(tmp_path):
     app = App(outdir=str(tmp_path))
     stack = TerraformStack(app, "prd")
     _aws.AwsProvider(stack, "aws", region="us-east-1")
-    apply_policy(stack, environment="prd")
+    apply_policy(stack, environment="prd", rules=OTHER_RULES)
     check_app(app)
     mutable_repo(stack)
     with pytest.raises(Exception, match=r"\[prd/repo/repository\] ecr-immutable-tags"):

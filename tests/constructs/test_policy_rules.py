@@ -9,6 +9,11 @@ import pytest
 from cdktf import TerraformStack
 
 from constructs_lib import (
+    RULES,
+    ApiCustomDomain,
+    ApiCustomDomainProps,
+    AppRunnerCustomDomain,
+    AppRunnerCustomDomainProps,
     AppRunnerService,
     AppRunnerServiceProps,
     AppSecrets,
@@ -16,11 +21,14 @@ from constructs_lib import (
     CorsConfig,
     EcrRepo,
     EcrRepoProps,
+    HostedZone,
+    HostedZoneProps,
     ModularApiGateway,
     ModularApiGatewayProps,
     StateBucket,
     StateBucketProps,
     _aws,
+    suppress,
 )
 from constructs_lib.iam import PolicyStatement
 from tests.constructs.policy_helpers import (
@@ -41,7 +49,7 @@ def test_wildcard_cors_is_refused_in_stg_and_prd(env):
     assert str(error).splitlines()[1:] == [
         f"  {env}/api/api: cors-no-wildcard: CORS allow_origins is '*'; {env} admits only explicit https "
         "origins. Fix: list the app's https origins in CorsConfig.allow_origins "
-        "(cors.allow_origins in config)"
+        "(in config they come from [domain], plus cors.extra_origins)"
     ]
     assert error.violations[0].rule == "cors-no-wildcard"
 
@@ -252,3 +260,86 @@ def test_literal_json_policies_are_read_too():
         ["dev/inline", "iam-no-wildcard-action"],
         ["dev/inline", "iam-no-wildcard-resource"],
     ]
+
+
+# -- custom-domain: a rule about what a stack lacks ----------------------------------------------------
+def web_service(stack: TerraformStack) -> AppRunnerService:
+    repo = EcrRepo(stack, "repo", props=EcrRepoProps(name="t-web", prevent_destroy=True))
+    return AppRunnerService(
+        stack, "web", props=AppRunnerServiceProps(service_name="t-web", repository=repo, image_tag="0.1.0")
+    )
+
+
+def without_domains(stack: TerraformStack) -> None:
+    web_service(stack)
+    api(stack, origins=("https://app.example.com",))
+
+
+def with_domains(stack: TerraformStack) -> None:
+    zone = HostedZone(stack, "zone", props=HostedZoneProps(name="example.com"))
+    AppRunnerCustomDomain(
+        stack,
+        "web-domain",
+        props=AppRunnerCustomDomainProps(
+            service=web_service(stack), zone=zone, domain_name="app.example.com"
+        ),
+    )
+    ApiCustomDomain(
+        stack,
+        "api-domain",
+        props=ApiCustomDomainProps(
+            api=api(stack, origins=("https://app.example.com",)), zone=zone, domain_name="api.example.com"
+        ),
+    )
+
+
+@pytest.mark.parametrize("env", ["stg", "prd"])
+def test_stg_and_prd_without_custom_domains_are_refused(env):
+    lines = violations(env, without_domains, RULES)
+    fix = (
+        "Fix: add a [domain] table to the environment's config (zone, app_host, api_host), or "
+        "AppRunnerCustomDomain and ApiCustomDomain in your stack"
+    )
+    assert lines == [
+        f"{env}/web/service: custom-domain: the App Runner service has no custom domain; {env} serves the "
+        f"app at its own name. {fix}",
+        f"{env}/api/api: custom-domain: the HTTP API has no custom domain mapping; {env} serves the API at "
+        f"its own name. {fix}",
+    ]
+
+
+@pytest.mark.parametrize("env", ["stg", "prd"])
+def test_stg_and_prd_with_custom_domains_pass(env):
+    assert violations(env, with_domains, RULES) == []
+
+
+@pytest.mark.parametrize("env", ["dev", "local"])
+def test_dev_and_local_may_run_without_custom_domains(env):
+    assert violations(env, without_domains, RULES) == []
+
+
+def test_a_domain_for_another_service_does_not_count():
+    def build(stack: TerraformStack) -> None:
+        with_domains(stack)
+        repo = EcrRepo(stack, "repo2", props=EcrRepoProps(name="t-admin", prevent_destroy=True))
+        AppRunnerService(
+            stack,
+            "admin",
+            props=AppRunnerServiceProps(service_name="t-admin", repository=repo, image_tag="1"),
+        )
+
+    assert [line.split(": ")[:2] for line in violations("prd", build, RULES)] == [
+        ["prd/admin/service", "custom-domain"]
+    ]
+
+
+def test_custom_domain_can_be_suppressed_with_a_reason():
+    def build(stack: TerraformStack) -> None:
+        without_domains(stack)
+        for construct in stack.node.children:
+            if construct.node.id in {"web", "api"}:
+                suppress(
+                    construct, "custom-domain", reason="Internal load-test copy, reached by its AWS URLs"
+                )
+
+    assert violations("stg", build, RULES) == []
