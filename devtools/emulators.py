@@ -139,6 +139,7 @@ def running(
         ready_delay=apprunner_ready_delay,
         secret_check=checks.secret,
         role_check=checks.role,
+        dns_check=checks.dns,
     )
     try:
         apprunner.start()
