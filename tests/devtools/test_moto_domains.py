@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import settings as moto_settings
 
+from devtools import moto_domains
 from devtools.emulators import LOCAL_ZONE, seed, seed_hosted_zone
 
 Client = Callable[[str], Any]
@@ -161,3 +162,19 @@ def test_seed_creates_the_local_public_hosted_zone_once(aws, emulators):
     assert zones[0]["Config"]["PrivateZone"] is False
     assert seed_hosted_zone(emulators) == zones[0]["Id"]  # idempotent: the same zone, not a second one
     assert len(route53.list_hosted_zones()["HostedZones"]) == 1
+
+
+def test_route53_changes_can_be_answered_without_change_info_so_the_provider_does_not_wait(aws):
+    zone_id = zone(aws)
+    record = {"Name": f"a.{ZONE}", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.1"}]}
+    batch = {"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]}
+    route53 = aws("route53")
+    assert route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)["ChangeInfo"][
+        "Status"
+    ] == ("INSYNC")
+    moto_domains.set_instant_dns_changes(True)
+    try:
+        answer = route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)
+    finally:
+        moto_domains.set_instant_dns_changes(False)
+    assert "ChangeInfo" not in answer
