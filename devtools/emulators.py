@@ -7,9 +7,11 @@ behind. ``Emulators.env`` is what Terraform (and ``npx cdktf deploy local``) nee
     python -m devtools.emulators run -- CMD ARGS    # start, run CMD with the exports, stop
 
 Both seed what the sample ``local`` environment expects to exist outside its stack: the feature
-module's Lambda function ``cora-local-items`` (its API route integrates it) and the secret rotation
-function ``cora-local-secret-rotation``. moto runs Lambda functions as stubs (no Docker): an
-invocation succeeds without running code.
+module's Lambda function ``cora-local-items`` (its API route integrates it), the secret rotation
+function ``cora-local-secret-rotation``, and the public hosted zone ``local.cora.example.com``
+(``LOCAL_ZONE``; in AWS the zone is delegated once, outside Terraform, and the stack only adds
+records to it). moto runs Lambda functions as stubs (no Docker): an invocation succeeds without
+running code.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import boto3
 from moto.core import config as moto_config
 from moto.server import ThreadedMotoServer
 
-from devtools import moto_faults, moto_rotation
+from devtools import moto_domains, moto_faults, moto_rotation
 from devtools.apprunner.moto_checks import MotoChecks
 from devtools.apprunner_emulator import AppRunnerEmulator
 
@@ -81,10 +83,29 @@ class Emulators:
 
 SAMPLE_FUNCTION = "cora-local-items"
 ROTATION_FUNCTION = "cora-local-secret-rotation"
+LOCAL_ZONE = "local.cora.example.com"
+"""The public hosted zone of the ``local`` environment's custom domains (seeded, not in the stack)."""
+
+
+def seed_hosted_zone(emulators: Emulators, name: str = LOCAL_ZONE) -> str:
+    """Create the public hosted zone ``name`` unless it exists; return its ID (``/hostedzone/...``)."""
+    route53 = emulators.client("route53")
+    wanted = name.rstrip(".") + "."
+    listed = route53.list_hosted_zones_by_name(DNSName=wanted)["HostedZones"]
+    for zone in listed:
+        if zone["Name"] == wanted and not zone.get("Config", {}).get("PrivateZone"):
+            return str(zone["Id"])
+    created = route53.create_hosted_zone(
+        Name=wanted,
+        CallerReference=f"devtools-seed-{wanted}",
+        HostedZoneConfig={"Comment": "seeded by devtools.emulators (delegated outside Terraform in AWS)"},
+    )
+    return str(created["HostedZone"]["Id"])
 
 
 def seed(emulators: Emulators) -> str:
-    """Create the sample feature module's and the secret rotation Lambda functions; return the first's ARN."""
+    """Create the sample feature module's and the secret rotation Lambda functions, and the public
+    hosted zone ``LOCAL_ZONE`` (see :func:`seed_hosted_zone`); return the first function's ARN."""
 
     client = emulators.client
     trust = {
@@ -109,12 +130,16 @@ def seed(emulators: Emulators) -> str:
         )["FunctionArn"]
         for name in (SAMPLE_FUNCTION, ROTATION_FUNCTION)
     ]
+    seed_hosted_zone(emulators)
     return str(arns[0])
 
 
 @contextmanager
 def running(
-    *, apprunner_ready_delay: float = 1.0, role_propagation_seconds: float = 0.0
+    *,
+    apprunner_ready_delay: float = 1.0,
+    role_propagation_seconds: float = 0.0,
+    dns_change_wait: bool = True,
 ) -> Iterator[Emulators]:
     """Start moto and the App Runner emulator on free loopback ports; stop both on exit.
 
@@ -122,9 +147,15 @@ def running(
     whose runtime secret has no current value ends ``CREATE_FAILED`` (an update rolls back), and a
     role that does not exist, or was created less than ``role_propagation_seconds`` ago (default 0:
     no age check), refuses ``CreateService``/``UpdateService`` with "Error in assuming ... role".
+    A custom domain association is ``active`` once its validation CNAMEs are in moto's Route 53, and
+    so is an ACM certificate ``ISSUED`` (see :mod:`devtools.moto_domains`). ``dns_change_wait=False``
+    answers Route 53 changes without ``ChangeInfo``, so the AWS provider skips its fixed 15 s wait
+    after each record change (moto's changes are in sync at once; nothing else differs).
     """
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     moto_faults.install()  # refuse what AWS refuses: a deploy that passes here must not fail there
+    moto_domains.install()  # certificates issued on DNS records, domain names shaped as AWS's
+    moto_domains.set_instant_dns_changes(not dns_change_wait)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     # No Docker here: Lambda invocations (API routes, secret rotation) are stubs that succeed. Set
@@ -139,6 +170,7 @@ def running(
         ready_delay=apprunner_ready_delay,
         secret_check=checks.secret,
         role_check=checks.role,
+        dns_check=checks.dns,
     )
     try:
         apprunner.start()
@@ -146,6 +178,7 @@ def running(
     finally:
         apprunner.stop()
         moto.stop()
+        moto_domains.set_instant_dns_changes(False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with running() as emulators:
         seed(emulators)
+        zone_id = seed_hosted_zone(emulators)  # created by seed(); this only looks its ID up
         if args.command == "shell":
+            print(f"# seeded: functions {SAMPLE_FUNCTION} {ROTATION_FUNCTION}, zone {LOCAL_ZONE} {zone_id}")
             print("# emulators running; in another shell:")
             for key, value in emulators.env.items():
                 print(f"export {key}={shlex.quote(value)}")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from devtools.apprunner.auto_scaling import _AutoScalingOperations
+from devtools.apprunner.custom_domains import _CustomDomainOperations
 from devtools.apprunner.services import _ServiceOperations
 from devtools.apprunner.state import (
     ASC_ACTIVE,
@@ -19,6 +20,7 @@ from devtools.apprunner.state import (
     DEFAULT_ASC_NAME,
     DEFAULT_REGION,
     Check,
+    DnsCheck,
     _AutoScalingConfig,
     _Service,
 )
@@ -40,7 +42,7 @@ LOG = logging.getLogger("devtools.apprunner_emulator")
 TARGET_PREFIX: Final = "AppRunner."
 
 
-class AppRunnerBackend(_ServiceOperations, _AutoScalingOperations):
+class AppRunnerBackend(_ServiceOperations, _CustomDomainOperations, _AutoScalingOperations):
     """The in-memory App Runner model behind the HTTP server; thread-safe, usable without HTTP.
 
     ``ready_delay`` is how long a create, update, deployment, pause, resume or delete stays
@@ -54,6 +56,11 @@ class AppRunnerBackend(_ServiceOperations, _AutoScalingOperations):
     and instance role ARNs of ``CreateService``/``UpdateService``: a reason refuses the request with
     ``InvalidRequestException: Error in assuming access role <arn>`` (or ``instance role``).
     Default for both: no check, every secret has a value and every role can be assumed.
+
+    ``dns_check`` is asked, on ``DescribeCustomDomains``, whether public DNS has each certificate
+    validation CNAME of a custom domain (name, value): once all are there the association is
+    ``active``. Default: no check, the records count as present (see
+    :mod:`devtools.apprunner.custom_domains`).
     """
 
     def __init__(
@@ -68,6 +75,7 @@ class AppRunnerBackend(_ServiceOperations, _AutoScalingOperations):
         max_auto_scaling_revisions: int = 5,
         secret_check: Check | None = None,
         role_check: Check | None = None,
+        dns_check: DnsCheck | None = None,
     ) -> None:
         if not re.fullmatch(r"[0-9]{12}", account_id):
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
@@ -84,6 +92,7 @@ class AppRunnerBackend(_ServiceOperations, _AutoScalingOperations):
         self._clock = clock
         self._secret_check = secret_check
         self._role_check = role_check
+        self._dns_check = dns_check
         self._lock = threading.RLock()
         if region.startswith("cn-"):
             self.partition = "aws-cn"
@@ -101,7 +110,9 @@ class AppRunnerBackend(_ServiceOperations, _AutoScalingOperations):
             "ResumeService": self._resume_service,
             "StartDeployment": self._start_deployment,
             "ListOperations": self._list_operations,
+            "AssociateCustomDomain": self._associate_custom_domain,
             "DescribeCustomDomains": self._describe_custom_domains,
+            "DisassociateCustomDomain": self._disassociate_custom_domain,
             "CreateAutoScalingConfiguration": self._create_asc,
             "DescribeAutoScalingConfiguration": self._describe_asc,
             "DeleteAutoScalingConfiguration": self._delete_asc,

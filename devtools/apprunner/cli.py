@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from devtools.apprunner.server import AppRunnerEmulator, _is_loopback
-from devtools.apprunner.state import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Check
+from devtools.apprunner.state import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Check, DnsCheck
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -34,8 +34,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
     parser.add_argument(
         "--moto-endpoint",
-        help="a moto server URL: read runtime secrets and roles from it as App Runner does from AWS "
-        "(a service whose secret has no value ends CREATE_FAILED; a missing role is refused)",
+        help="a moto server URL: read runtime secrets, roles and custom domain validation records from it "
+        "as App Runner does from AWS (a service whose secret has no value ends CREATE_FAILED; a missing "
+        "role is refused; a custom domain is active once its validation CNAMEs are in Route 53)",
     )
     parser.add_argument(
         "--role-propagation-seconds",
@@ -63,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     secret_check: Check | None = None
     role_check: Check | None = None
+    dns_check: DnsCheck | None = None
     if args.moto_endpoint:
         # Imported only when asked for: it brings boto3, which the plain emulator does not need.
         from devtools.apprunner.moto_checks import MotoChecks  # noqa: PLC0415
@@ -70,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         checks = MotoChecks(
             args.moto_endpoint, region=args.region, role_propagation_seconds=args.role_propagation_seconds
         )
-        secret_check, role_check = checks.secret, checks.role
+        secret_check, role_check, dns_check = checks.secret, checks.role, checks.dns
     try:
         emulator = AppRunnerEmulator(
             host=args.host,
@@ -80,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ready_delay=args.ready_delay,
             secret_check=secret_check,
             role_check=role_check,
+            dns_check=dns_check,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

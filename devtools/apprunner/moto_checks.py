@@ -1,7 +1,8 @@
-"""The App Runner emulator's ``secret_check`` and ``role_check`` answered by moto, through boto3.
+"""The App Runner emulator's ``secret_check``, ``role_check`` and ``dns_check`` answered by moto.
 
-App Runner asks AWS whether it can read a service's secrets and assume its roles; on emulators, the
-secrets and roles live in moto. :class:`MotoChecks` asks moto the same questions.
+App Runner asks AWS whether it can read a service's secrets and assume its roles, and public DNS
+whether a custom domain's certificate validation records are there; on emulators, the secrets, roles
+and hosted zones live in moto. :class:`MotoChecks` asks moto the same questions, through boto3.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from botocore.exceptions import ClientError
 
 
 class MotoChecks:
-    """``secret`` and ``role``: readiness hooks for :class:`~devtools.apprunner_emulator.AppRunnerEmulator`.
+    """``secret``, ``role`` and ``dns``: hooks for :class:`~devtools.apprunner_emulator.AppRunnerEmulator`.
 
     A secret is readable when Secrets Manager has a version staged ``AWSCURRENT`` (``GetSecretValue``
     fails without one) and it is not scheduled for deletion; an SSM parameter when ``GetParameter``
     finds it. A role can be assumed when IAM has it and it was created at least
     ``role_propagation_seconds`` ago (0: existing is enough), as IAM takes a while to propagate a new
-    role. boto3 clients are made on first use, so starting the emulators costs nothing extra.
+    role. A validation CNAME is in public DNS when a public hosted zone of moto's Route 53, the most
+    specific one that contains the name (the one DNS would be delegated to), has a CNAME of that name
+    with that value. boto3 clients are made on first use, so starting the emulators costs nothing extra.
     """
 
     def __init__(self, endpoint_url: str, *, region: str, role_propagation_seconds: float = 0.0) -> None:
@@ -87,6 +90,35 @@ class MotoChecks:
                     f"{self.role_propagation_seconds:g} s to propagate it"
                 )
         return None
+
+    def dns(self, name: str, value: str) -> str | None:
+        """``None`` when public DNS (moto's public hosted zones) has the CNAME ``name`` → ``value``."""
+        fqdn = _fqdn(name)
+        route53 = self._client("route53")
+        zones = [
+            zone
+            for page in route53.get_paginator("list_hosted_zones").paginate()
+            for zone in page["HostedZones"]
+            if not zone.get("Config", {}).get("PrivateZone")
+            and (fqdn == _fqdn(zone["Name"]) or fqdn.endswith("." + _fqdn(zone["Name"])))
+        ]
+        if not zones:
+            return f"no public hosted zone contains {fqdn}"
+        zone = max(zones, key=lambda z: len(_fqdn(z["Name"])))
+        for page in route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone["Id"]):
+            for record in page["ResourceRecordSets"]:
+                if _fqdn(record["Name"]) != fqdn or record["Type"] != "CNAME":
+                    continue
+                values = [_fqdn(r["Value"]) for r in record.get("ResourceRecords", [])]
+                if _fqdn(value) in values:
+                    return None
+                return f"CNAME {fqdn} in zone {zone['Name']} points to {', '.join(values)}, not {value}"
+        return f"no CNAME {fqdn} in hosted zone {zone['Name']} ({zone['Id']})"
+
+
+def _fqdn(name: str) -> str:
+    """A DNS name as DNS compares it: case-insensitive, with the root dot."""
+    return name.lower().rstrip(".") + "."
 
 
 def _message(err: ClientError) -> str:

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from devtools.apprunner.backend import AppRunnerBackend
-from devtools.apprunner.state import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Check
+from devtools.apprunner.state import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Check, DnsCheck
 from devtools.apprunner.validation import Json, _error_body
 
 LOG = logging.getLogger("devtools.apprunner_emulator")
@@ -112,7 +112,7 @@ class AppRunnerEmulator:
 
     ``port=0`` picks a free port (see :attr:`url` after :meth:`start`). Use as a context manager, or
     call :meth:`start` and :meth:`stop`. :attr:`backend` exposes the model (and :attr:`calls`, the
-    operations received, in order). ``secret_check`` and ``role_check`` are passed to
+    operations received, in order). ``secret_check``, ``role_check`` and ``dns_check`` are passed to
     :class:`AppRunnerBackend`, which documents them.
     """
 
@@ -127,6 +127,7 @@ class AppRunnerEmulator:
         clock: Callable[[], float] = time.monotonic,
         secret_check: Check | None = None,
         role_check: Check | None = None,
+        dns_check: DnsCheck | None = None,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(f"the emulator only binds loopback addresses, not {host!r}")
@@ -141,6 +142,7 @@ class AppRunnerEmulator:
             clock=clock,
             secret_check=secret_check,
             role_check=role_check,
+            dns_check=dns_check,
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

@@ -35,7 +35,7 @@ _SERVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-_]{3,39}")
 
 
 class _ServiceOperations(_BackendState):
-    """The ``*Service``, ``StartDeployment``, ``ListOperations`` and ``DescribeCustomDomains`` handlers."""
+    """The ``*Service``, ``StartDeployment`` and ``ListOperations`` handlers."""
 
     def _create_service(self, inp: _Input) -> Json:
         name = inp.req_str("ServiceName")
@@ -196,11 +196,3 @@ class _ServiceOperations(_BackendState):
         newest_first = [op.to_json() for op in reversed(service.operations)]
         page, token = _page(inp, newest_first, limit=20, kind="operations")
         return _with_token({"OperationSummaryList": page}, token)
-
-    def _describe_custom_domains(self, inp: _Input) -> Json:
-        service = self._service(inp)
-        page, token = _page(inp, list[Json](), limit=5, kind="domains")
-        return _with_token(
-            {"DNSTarget": service.url, "ServiceArn": service.arn, "CustomDomains": page, "VpcDNSTargets": []},
-            token,
-        )

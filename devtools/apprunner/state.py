@@ -24,6 +24,9 @@ LOG = logging.getLogger("devtools.apprunner_emulator")
 Check: TypeAlias = Callable[[str], str | None]
 """A readiness hook: a secret reference or role ARN in, ``None`` when it is usable, else the reason."""
 
+DnsCheck: TypeAlias = Callable[[str, str], str | None]
+"""A DNS hook: a CNAME record's name and value in, ``None`` when public DNS has it, else the reason."""
+
 # Service statuses (types.ServiceStatus) and the lower-case statuses App Runner really returns for
 # auto scaling configurations (the provider waits for "active", not the SDK enum's "ACTIVE").
 RUNNING: Final = "RUNNING"
@@ -96,6 +99,32 @@ class _Pending:
 
 
 @dataclass
+class _ValidationRecord:
+    name: str
+    value: str
+    status: str = "PENDING_VALIDATION"
+
+    def to_json(self) -> Json:
+        return {"Name": self.name, "Type": "CNAME", "Value": self.value, "Status": self.status}
+
+
+@dataclass
+class _CustomDomain:
+    domain_name: str
+    enable_www: bool
+    records: list[_ValidationRecord]
+    status: str
+
+    def to_json(self) -> Json:
+        return {
+            "DomainName": self.domain_name,
+            "EnableWWWSubdomain": self.enable_www,
+            "Status": self.status,
+            "CertificateValidationRecords": [record.to_json() for record in self.records],
+        }
+
+
+@dataclass
 class _Service:
     arn: str
     id: str
@@ -108,6 +137,8 @@ class _Service:
     auto_scaling_arn: str
     operations: list[_Operation] = field(default_factory=list)
     pending: _Pending | None = None
+    # Domain name → association; a deleted service takes its associations with it.
+    custom_domains: dict[str, _CustomDomain] = field(default_factory=dict)
 
 
 class _BackendState:
@@ -129,6 +160,7 @@ class _BackendState:
     _tags: dict[str, dict[str, str]]
     _secret_check: Check | None
     _role_check: Check | None
+    _dns_check: DnsCheck | None
 
     # ------------------------------------------------------------------ state machine
 
