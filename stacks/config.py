@@ -83,6 +83,7 @@ class EnvConfig(BaseModel):
     """The app's and the API's public names; every URL and the app's CORS origins derive from it.
     Default: none (dev): App Runner's and API Gateway's generated URLs, known only after deploy."""
     cors: CorsSettings = Field(default_factory=CorsSettings)
+    """Default: no origins besides the app's, and the construct's CORS defaults."""
     api: ApiConfig = Field(default_factory=ApiConfig)
     ecr: EcrConfig = Field(default_factory=EcrConfig)
     encryption: EncryptionConfig = Field(default_factory=EncryptionConfig)
