@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from constructs_lib import ConfigError, CorsConfig, JwtAuthorizer, S3BackendConfig
 from constructs_lib._validation import ACCOUNT_ID, FROZEN, KMS_KEY_ARN, check_tags, format_validation_error
 from constructs_lib.state_backend import check_region
-from stacks.config_checks import literal_problems, shared_state_problems
+from stacks.config_checks import literal_problems, removed_key_problems, shared_state_problems
+from stacks.config_domain import DomainConfig, unique_in_order
 from stacks.config_files import display, read_config, set_path
 from stacks.config_tables import (
     DEFAULT_SECRETS,
@@ -29,6 +30,7 @@ from stacks.config_tables import (
     ApiConfig,
     AppConfig,
     AuthConfig,
+    CorsSettings,
     EcrConfig,
     EmulatorConfig,
     EncryptionConfig,
@@ -46,6 +48,8 @@ __all__ = [
     "ApiConfig",
     "AppConfig",
     "AuthConfig",
+    "CorsSettings",
+    "DomainConfig",
     "EcrConfig",
     "EmulatorConfig",
     "EncryptionConfig",
@@ -58,7 +62,6 @@ __all__ = [
 ]
 
 _PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
-_ORIGIN_OF = re.compile(r"^(https?://[^/]+)")
 
 
 class EnvConfig(BaseModel):
@@ -76,7 +79,11 @@ class EnvConfig(BaseModel):
     app: AppConfig
     auth: AuthConfig
     supabase: SupabaseConfig
-    cors: CorsConfig
+    domain: DomainConfig | None = None
+    """The app's and the API's public names; every URL and the app's CORS origins derive from it.
+    Default: none (dev): App Runner's and API Gateway's generated URLs, known only after deploy."""
+    cors: CorsSettings = Field(default_factory=CorsSettings)
+    """Default: no origins besides the app's, and the construct's CORS defaults."""
     api: ApiConfig = Field(default_factory=ApiConfig)
     ecr: EcrConfig = Field(default_factory=EcrConfig)
     encryption: EncryptionConfig = Field(default_factory=EncryptionConfig)
@@ -118,18 +125,18 @@ class EnvConfig(BaseModel):
         if not isinstance(data, dict) or data.get("environment") in {e.value for e in OPEN_CORS}:
             return data
         cors = data.get("cors")
-        origins = cors.get("allow_origins") if isinstance(cors, dict) else None
+        origins = cors.get("extra_origins") if isinstance(cors, dict) else None
         if not isinstance(origins, list | tuple):
             return data
         env = data.get("environment")
         if "*" in origins:
             raise ValueError(
-                f"cors.allow_origins: '*' is only allowed in dev and local; {env} needs explicit "
-                "https origins such as the app URL"
+                f"cors.extra_origins: '*' is only allowed in dev and local; {env} admits the app's origins "
+                "(from [domain]) and explicit https origins"
             )
         plain = [o for o in origins if not (isinstance(o, str) and o.startswith("https://"))]
         if plain:
-            raise ValueError(f"cors.allow_origins: {plain} are not https; {env} allows only https origins")
+            raise ValueError(f"cors.extra_origins: {plain} are not https; {env} allows only https origins")
         return data
 
     @model_validator(mode="after")
@@ -181,14 +188,37 @@ class EnvConfig(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _app_origin_admitted(self) -> EnvConfig:
-        origins = self.cors.allow_origins
-        app_origin = _ORIGIN_OF.fullmatch(self.app.url)
-        if "*" not in origins and app_origin and app_origin[1] not in origins:
+    def _origins_known(self) -> EnvConfig:
+        # Without a domain the app's origin is App Runner's generated URL, unknown until deploy. That a
+        # stg/prd stack has no domain at all is the policy's call (suppressible), not config's.
+        if self.domain is not None or self.cors.extra_origins:
+            return self
+        env = self.environment.value
+        if self.environment not in OPEN_CORS:
             raise ValueError(
-                f"cors.allow_origins: {list(origins)} does not include the app's origin "
-                f"{app_origin[1]!r} (from app.url); the web app could not call the API"
+                f"cors.extra_origins: () but {env} has no [domain], so no origin of the app is known; "
+                "list the app's https origins in cors.extra_origins or add a [domain]"
             )
+        if self.cors.allow_credentials:
+            raise ValueError(
+                f"cors.allow_credentials: true needs the app's origin, but {env} has no [domain]: the app's "
+                "origin (App Runner's generated URL) is unknown until deploy, and '*' cannot carry "
+                "credentials; add a [domain] or list the app's origins in cors.extra_origins"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _cors_derivable(self) -> EnvConfig:
+        # A host DNS takes may still be an origin the CORS construct refuses (its TLD pattern): say so
+        # here, at the config key, not while the stack is built.
+        try:
+            self.cors_config  # noqa: B018 (built for its validation)
+        except ValidationError as err:
+            reason = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise ValueError(
+                f"domain.app_host: the app's origins {list(self.cors_origins)} are refused by the API's "
+                f"CORS: {reason}"
+            ) from None
         return self
 
     # -- derived settings ----------------------------------------------------------------------------
@@ -205,6 +235,38 @@ class EnvConfig(BaseModel):
     def secret_names(self) -> tuple[str, ...]:
         """The Secrets Manager names of the app's secrets, in ``app.secrets`` order."""
         return tuple(f"{self.secret_prefix}/{name}" for name in self.app.secrets)
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """The origins the API admits: the app's (from ``[domain]``), then ``cors.extra_origins``, each
+        once; ``("*",)`` when an extra is ``"*"`` or, in dev/local without a domain, when none is given."""
+        extra = self.cors.extra_origins
+        if "*" in extra or (self.domain is None and not extra):
+            return ("*",)
+        return unique_in_order((*(self.domain.app_origins if self.domain else ()), *extra))
+
+    @property
+    def cors_config(self) -> CorsConfig:
+        """The API's CORS: :attr:`cors_origins` with the ``[cors]`` settings."""
+        cors = self.cors
+        return CorsConfig(
+            allow_origins=self.cors_origins,
+            allow_methods=cors.allow_methods,
+            allow_headers=cors.allow_headers,
+            expose_headers=cors.expose_headers,
+            max_age_seconds=cors.max_age_seconds,
+            allow_credentials=cors.allow_credentials,
+        )
+
+    @property
+    def app_url(self) -> str | None:
+        """``NEXTAUTH_URL``: ``https://<domain.app_host>``; ``None`` without a domain."""
+        return self.domain.app_url if self.domain else None
+
+    @property
+    def api_url(self) -> str | None:
+        """``NEXT_PUBLIC_API_URL``: ``https://<domain.api_host>``; ``None`` without a domain."""
+        return self.domain.api_url if self.domain else None
 
     @property
     def s3_backend(self) -> S3BackendConfig:
@@ -257,7 +319,10 @@ def load_config(
         except ConfigError as err:
             raise ConfigError(f"{shown}: {err}") from None
     # After the overrides, so a value from the environment is blamed on its variable.
-    refused = literal_problems(data, source=shown, origins=origins)
+    refused = [
+        *removed_key_problems(data, source=shown, origins=origins),
+        *literal_problems(data, source=shown, origins=origins),
+    ]
     lines = [problem.line for problem in refused]
     try:
         config = EnvConfig.model_validate(data)

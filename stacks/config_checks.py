@@ -4,6 +4,8 @@
   must reach the Terraform JSON as the literal text the user wrote. Terraform evaluates ``${...}`` and
   ``%{...}`` inside JSON strings and cdktf resolves its token markers, so both are refused, in keys
   too; a token can only come from code.
+- :func:`removed_key_problems` refuses keys that older configs had and that are now derived (their
+  value would repeat, and could contradict, the one source), saying where the value comes from now.
 - :func:`shared_state_problems` compares the environments loaded together: no two may share one state
   object, and one state bucket belongs to one account and one region.
 """
@@ -83,6 +85,36 @@ def _walk(
             Problem(dotted, repr(node), f"{where}: {dotted}: {node!r} is shaped like a cdktf number token, "
                     "which cdktf would replace; use an ordinary number (tokens can only come from code)")
         )  # fmt: skip
+
+
+# Keys the config no longer takes, and where their value comes from now (decision 11: one [domain]).
+REMOVED_KEYS = {
+    "app.url": (
+        "app.url is no longer a setting: the app's URL now comes from [domain] app_host (NEXTAUTH_URL and "
+        "the CORS origins derive from it); remove app.url and set [domain] zone, app_host and api_host"
+    ),
+    "cors.allow_origins": (
+        "cors.allow_origins is no longer a setting: the app's origins come from [domain] (app_host, and "
+        "www.<app_host> with www = true) and are always admitted; list any other origins in "
+        "cors.extra_origins"
+    ),
+}
+
+
+def removed_key_problems(
+    data: Mapping[str, object], *, source: str, origins: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """Every key of :data:`REMOVED_KEYS` that ``data`` (the raw TOML data) still sets."""
+    found = []
+    for dotted, why in REMOVED_KEYS.items():
+        table, key = dotted.split(".")
+        node = data.get(table)
+        if isinstance(node, dict) and key in node:
+            where = _where(dotted, source, origins or {})
+            found.append(
+                Problem(dotted, repr(node[key]), f"{where}: {dotted}: {shown_value(node[key])}: {why}")
+            )
+    return found
 
 
 @dataclass(frozen=True)

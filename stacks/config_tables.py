@@ -9,9 +9,27 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from constructs_lib import ApiRoute, AutoScaling, Cpu, HealthCheck, Memory, SecretRotation, Throttling
+from constructs_lib import (
+    ApiRoute,
+    AutoScaling,
+    CorsConfig,
+    Cpu,
+    HealthCheck,
+    HttpMethod,
+    Memory,
+    SecretRotation,
+    Throttling,
+)
 from constructs_lib._validation import (
     FROZEN,
     EnvVarNames,
@@ -20,6 +38,7 @@ from constructs_lib._validation import (
     check_kms_key_arn,
     url_port_problem,
 )
+from constructs_lib.api_models import DEFAULT_CORS_HEADERS, DEFAULT_CORS_METHODS, check_origin
 from constructs_lib.app_runner_service import check_cpu_memory
 from constructs_lib.modular_api_gateway import check_routes
 from constructs_lib.state_backend import BucketName, Region, StateKey
@@ -37,6 +56,7 @@ PLAIN_ENV_NAMES = (
     "NODE_ENV",
     "NEXT_PUBLIC_API_URL",
     "NEXTAUTH_URL",
+    "AUTH_TRUST_HOST",
     "OKTA_ISSUER",
     "OKTA_CLIENT_ID",
     "SUPABASE_URL",
@@ -121,8 +141,6 @@ class AppConfig(BaseModel):
 
     image_tag: ImageTag
     """The tag deployed when the service is created (later deploys move it outside Terraform)."""
-    url: HttpsUrl
-    """The app's public URL: ``NEXTAUTH_URL`` and the origin CORS must admit."""
     port: int = Field(default=3000, strict=True, ge=1, le=65535)
     cpu: Cpu = Cpu.ONE_VCPU
     memory: Memory = Memory.TWO_GB
@@ -222,3 +240,57 @@ class EncryptionConfig(BaseModel):
     @classmethod
     def _kms(cls, value: str | None) -> str | None:
         return check_kms_key_arn("kms_key_arn", value)
+
+
+class CorsSettings(BaseModel):
+    """The ``[cors]`` table: the API's CORS besides the app's own origins.
+
+    The app's origins come from ``[domain]`` and are always admitted (:attr:`EnvConfig.cors_config
+    <stacks.config.EnvConfig.cors_config>` derives the construct's :class:`~constructs_lib.CorsConfig`);
+    the other settings are the construct's, with its defaults and rules.
+    """
+
+    model_config = FROZEN
+
+    extra_origins: tuple[str, ...] = ()
+    """Default: none. Origins admitted besides the app's (``"https://admin.example.com"``); ``"*"`` (dev
+    and local only) admits every origin."""
+    allow_methods: tuple[HttpMethod, ...] = DEFAULT_CORS_METHODS
+    allow_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
+    expose_headers: tuple[str, ...] = ()
+    max_age_seconds: int = Field(default=300, strict=True)
+    """Default: browsers cache a preflight answer for 5 minutes (at most 86400)."""
+    allow_credentials: bool = Field(default=False, strict=True)
+    """Default: no cookies or auth headers on cross-origin requests; cannot be combined with ``"*"``."""
+
+    @field_validator("extra_origins")
+    @classmethod
+    def _extra_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            check_origin(origin)
+        if "*" in value and len(value) > 1:
+            raise ValueError(
+                f"{list(value)}: '*' already allows every origin; list it alone or list explicit origins"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError(f"origins must be unique; got {list(value)}")
+        return value
+
+    @field_validator("allow_methods", "allow_headers", "expose_headers", "max_age_seconds")
+    @classmethod
+    def _construct_rules(cls, value: object, info: ValidationInfo) -> object:
+        # One set of rules: the construct's own model checks the value, reported at this config key.
+        try:
+            CorsConfig.model_validate({"allow_origins": ("*",), info.field_name: value})
+        except ValidationError as err:
+            raise ValueError(str(err.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+        return value
+
+    @model_validator(mode="after")
+    def _wildcard_with_credentials(self) -> CorsSettings:
+        if self.allow_credentials and "*" in self.extra_origins:
+            raise ValueError(
+                "extra_origins '*' cannot be combined with allow_credentials = true (browsers and AWS "
+                "reject it); list explicit origins or turn credentials off"
+            )
+        return self

@@ -78,7 +78,7 @@ class CoraAppStack(TerraformStack):
             props=ModularApiGatewayProps(
                 name=config.name("api"),
                 description=f"{config.project} {env} HTTP API",
-                cors=config.cors,
+                cors=config.cors_config,
                 throttling=config.api.throttling,
                 log_retention_days=config.api.log_retention_days,
                 log_kms_key_arn=config.encryption.kms_key_arn,
@@ -108,7 +108,8 @@ class CoraAppStack(TerraformStack):
                     # The API URL comes from the API resource; the app URL from config, never from
                     # the service: CORS (admits the app) and the app (calls the API) form no cycle.
                     "NEXT_PUBLIC_API_URL": self.api.api_endpoint,
-                    "NEXTAUTH_URL": app.url,
+                    # Without a domain NextAuth takes its URL from the request's host.
+                    **({"NEXTAUTH_URL": config.app_url} if config.app_url else {"AUTH_TRUST_HOST": "true"}),
                     "OKTA_ISSUER": config.auth.okta_issuer,
                     "OKTA_CLIENT_ID": config.auth.okta_client_id,
                     "SUPABASE_URL": config.supabase.url,

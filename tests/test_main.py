@@ -39,12 +39,9 @@ def test_bad_config_exits_2_with_message_and_writes_nothing(outdir, monkeypatch,
     text = (
         (bad / "prd.toml")
         .read_text()
-        .replace(
-            'allow_origins = ["https://cora.example.com", "https://www.cora.example.com"]',
-            'allow_origins = ["*"]',
-        )
+        .replace("allow_credentials = true", 'extra_origins = ["*"]\nallow_credentials = true')
     )
-    assert tomllib.loads(text)["cors"]["allow_origins"] == ["*"]
+    assert tomllib.loads(text)["cors"]["extra_origins"] == ["*"]
     (bad / "prd.toml").write_text(text)
     monkeypatch.setattr(main, "CONFIG_DIR", bad)
     monkeypatch.setenv("CORA_ENVIRONMENTS", "dev,prd")
@@ -53,10 +50,36 @@ def test_bad_config_exits_2_with_message_and_writes_nothing(outdir, monkeypatch,
 
     err = capsys.readouterr().err
     assert "prd.toml" in err
-    assert "cors.allow_origins" in err
+    assert "cors.extra_origins" in err
     assert "'*' is only allowed in dev" in err
     assert "Traceback" not in err
     assert not outdir.exists(), "nothing may be written when any config is bad"
+
+
+def test_a_config_that_still_sets_app_url_exits_2_saying_where_the_url_comes_from(
+    outdir, monkeypatch, tmp_path, capsys
+):
+    bad = tmp_path / "config"
+    bad.mkdir()
+    text = (
+        (CONFIG_DIR / "stg.toml")
+        .read_text()
+        .replace("[app]\n", '[app]\nurl = "https://stg.cora.example.com"\n')
+    )
+    assert tomllib.loads(text)["app"]["url"] == "https://stg.cora.example.com"
+    (bad / "stg.toml").write_text(text)
+    monkeypatch.setenv("CORA_CONFIG_DIR", str(bad))
+    monkeypatch.setenv("CORA_ENVIRONMENTS", "stg")
+
+    assert main.main() == 2
+
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {bad}/stg.toml: app.url: 'https://stg.cora.example.com': app.url is no longer a setting: "
+        "the app's URL now comes from [domain] app_host (NEXTAUTH_URL and the CORS origins derive from it); "
+        "remove app.url and set [domain] zone, app_host and api_host\n"
+    )
+    assert not outdir.exists()
 
 
 def test_unknown_environment_exits_2(outdir, monkeypatch, capsys):

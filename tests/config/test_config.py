@@ -69,7 +69,7 @@ def test_models_are_frozen(configs):
 
 
 def test_dev_may_use_wildcard_origin(configs):
-    assert configs["dev"].cors.allow_origins == ("*",)
+    assert configs["dev"].cors_config.allow_origins == ("*",)
 
 
 def test_override_replaces_image_tag():
@@ -79,29 +79,36 @@ def test_override_replaces_image_tag():
 
 # (environment, change, key path in the message, bad value shown, rule shown)
 BAD_CONFIGS = [
-    ("prd", set_key("cors.allow_origins", ["*"]), "cors.allow_origins", "'*'", "only allowed in dev"),
-    ("stg", set_key("cors.allow_origins", ["*"]), "cors.allow_origins", "'*'", "only allowed in dev"),
+    ("prd", set_key("cors.extra_origins", ["*"]), "cors.extra_origins", "'*'", "only allowed in dev"),
+    ("stg", set_key("cors.extra_origins", ["*"]), "cors.extra_origins", "'*'", "only allowed in dev"),
     (
         "prd",
-        set_key("cors.allow_origins", ["http://cora.example.com"]),
-        "cors.allow_origins",
+        set_key("cors.extra_origins", ["http://cora.example.com"]),
+        "cors.extra_origins",
         "http://cora.example.com",
         "https",
     ),
     (
         "prd",
-        set_key("cors.allow_origins", ["https://other.example.com"]),
-        "cors.allow_origins",
-        "https://cora.example.com",
-        "app's origin",
+        set_key("domain.app_host", "other.example.com"),
+        "domain.app_host",
+        "'other.example.com'",
+        "not inside the zone 'cora.example.com'",
     ),
-    ("dev", set_key("cors.allow_credentials", True), "cors", "'*'", "allow_credentials"),
+    ("dev", set_key("cors.allow_credentials", True), "cors.allow_credentials", "true", "'*' cannot carry"),
     (
         "dev",
-        set_key("cors.allow_origins", ["https://x.com/path"]),
-        "cors.allow_origins",
+        set_key("cors.extra_origins", ["https://x.com/path"]),
+        "cors.extra_origins",
         "https://x.com/path",
         "scheme",
+    ),
+    (
+        "prd",
+        set_key("cors.allow_origins", ["https://cora.example.com"]),
+        "cors.allow_origins",
+        "https://cora.example.com",
+        "cors.extra_origins",
     ),
     ("dev", set_key("app.memory", "6144"), "app", "6144", "allowed memory"),
     ("dev", set_key("app.cpu", "3000"), "app.cpu", "3000", "1024"),
@@ -126,7 +133,14 @@ BAD_CONFIGS = [
         set_key("app.url", "http://dev.cora.example.com"),
         "app.url",
         "http://dev.cora.example.com",
-        "https",
+        "now comes from [domain] app_host",
+    ),
+    (
+        "stg",
+        set_key("domain.api_host", "stg.cora.example.com"),
+        "domain.api_host",
+        "'stg.cora.example.com'",
+        "is also domain.app_host",
     ),
     ("dev", set_key("app.image_tag", "bad tag"), "app.image_tag", "bad tag", "letters"),
     ("dev", set_key("project", "Cora"), "project", "Cora", "lowercase"),

@@ -145,10 +145,16 @@ def test_the_default_tag_keys_are_the_ones_the_stack_adds(synthesized):
 
 
 def test_the_plain_env_names_are_the_ones_the_stack_sets(synthesized):
-    """PLAIN_ENV_NAMES (config) and the App Runner plain variables (CoraAppStack) must not drift apart."""
-    service = next(iter(synthesized["dev"]["resource"]["aws_apprunner_service"].values()))
-    image = service["source_configuration"]["image_repository"]["image_configuration"]
-    assert set(image["runtime_environment_variables"]) == set(PLAIN_ENV_NAMES)
+    """PLAIN_ENV_NAMES (config) and the App Runner plain variables (CoraAppStack) must not drift apart:
+    dev (no domain) sets AUTH_TRUST_HOST where stg (a domain) sets NEXTAUTH_URL."""
+    names: dict[str, set[str]] = {}
+    for env in ("dev", "stg"):
+        service = next(iter(synthesized[env]["resource"]["aws_apprunner_service"].values()))
+        image = service["source_configuration"]["image_repository"]["image_configuration"]
+        names[env] = set(image["runtime_environment_variables"])
+    assert names["dev"] - names["stg"] == {"AUTH_TRUST_HOST"}
+    assert names["stg"] - names["dev"] == {"NEXTAUTH_URL"}
+    assert names["dev"] | names["stg"] == set(PLAIN_ENV_NAMES)
 
 
 # -- ports -------------------------------------------------------------------------------------------

@@ -228,7 +228,7 @@ def test_resources_are_as_configured(aws):
 
     apigw = aws("apigatewayv2")
     api = next(a for a in apigw.get_apis()["Items"] if a["Name"] == f"{NAME}-api")
-    assert api["CorsConfiguration"]["AllowOrigins"] == ["*"]
+    assert api["CorsConfiguration"]["AllowOrigins"] == ["https://app.local.cora.example.com"]  # its [domain]
     assert api["CorsConfiguration"]["MaxAge"] == 300
     routes = {r["RouteKey"]: r for r in apigw.get_routes(ApiId=api["ApiId"])["Items"]}
     assert set(routes) == {"GET /v1/items", "GET /v1/status"}

@@ -408,8 +408,8 @@ TRAILING_NEWLINE = [
     ("region", lambda: load_config("dev", CONFIG_DIR, overrides={"region": "us-east-1\n"})),
     ("account-id", lambda: load_config("prd", CONFIG_DIR, overrides={"account_id": "333333333333\n"})),
     (
-        "app-url",
-        lambda: load_config("dev", CONFIG_DIR, overrides={"app.url": "https://dev.cora.example.com\n"}),
+        "domain-app-host",
+        lambda: load_config("stg", CONFIG_DIR, overrides={"domain.app_host": "stg.cora.example.com\n"}),
     ),
     ("cors-origin", lambda: CorsConfig(allow_origins=("https://app.example.com\n",))),
 ]

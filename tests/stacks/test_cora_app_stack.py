@@ -17,7 +17,6 @@ SECRET_NAMES = {"NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY"}
 PLAIN_ENV = {
     "NODE_ENV",
     "NEXT_PUBLIC_API_URL",
-    "NEXTAUTH_URL",
     "OKTA_ISSUER",
     "OKTA_CLIENT_ID",
     "SUPABASE_URL",
@@ -51,16 +50,16 @@ def test_dev_allows_wildcard_origin(synthesized):
 @pytest.mark.parametrize("env", ["stg", "prd"])
 def test_stg_and_prd_reject_wildcard_origin(env):
     with pytest.raises(
-        ConfigError, match=rf"{env}\.toml: .*cors\.allow_origins: '\*' is only allowed in dev"
+        ConfigError, match=rf"{env}\.toml: .*cors\.extra_origins: '\*' is only allowed in dev"
     ):
-        load_config(env, CONFIG_DIR, overrides={"cors.allow_origins": ["*"]})
+        load_config(env, CONFIG_DIR, overrides={"cors.extra_origins": ["*"]})
 
 
 @pytest.mark.parametrize("env", ["stg", "prd"])
 def test_stg_and_prd_admit_exactly_their_https_origins(synthesized, configs, env):
     api = only(resources(synthesized[env], "aws_apigatewayv2_api"))
     origins = api["cors_configuration"]["allow_origins"]
-    assert origins == list(configs[env].cors.allow_origins)
+    assert origins == list(configs[env].cors_config.allow_origins)
     assert all(o.startswith("https://") for o in origins)
 
 
@@ -68,7 +67,8 @@ def test_stg_and_prd_admit_exactly_their_https_origins(synthesized, configs, env
 def test_secrets_reach_the_app_only_as_secret_references(synthesized, env):
     image = _image_config(synthesized[env])
     plain = image["runtime_environment_variables"]
-    assert set(plain) == PLAIN_ENV
+    # Without a domain (dev) NextAuth trusts the request's host instead of a configured URL.
+    assert set(plain) == PLAIN_ENV | ({"NEXTAUTH_URL"} if env != "dev" else {"AUTH_TRUST_HOST"})
     assert not [name for name in plain if is_secret_like(name)]
     secrets = image["runtime_environment_secrets"]
     assert set(secrets) == SECRET_NAMES
@@ -90,7 +90,11 @@ def test_app_gets_the_api_url_and_config_values(synthesized, configs, env):
     plain = _image_config(synthesized[env])["runtime_environment_variables"]
     assert plain["NEXT_PUBLIC_API_URL"].startswith("${aws_apigatewayv2_api.")
     assert plain["NEXT_PUBLIC_API_URL"].endswith(".api_endpoint}")
-    assert plain["NEXTAUTH_URL"] == configs[env].app.url
+    if configs[env].app_url is None:
+        assert plain["AUTH_TRUST_HOST"] == "true"
+        assert "NEXTAUTH_URL" not in plain
+    else:
+        assert plain["NEXTAUTH_URL"] == configs[env].app_url
     assert plain["OKTA_ISSUER"] == configs[env].auth.okta_issuer
     assert plain["SUPABASE_URL"] == configs[env].supabase.url
 
