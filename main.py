@@ -109,6 +109,17 @@ def _build(app: App, configs: Sequence[EnvConfig], config_dir: Path, *, local_st
         raise ConfigError(f"{_stack_being_built(app, files)}: {err}") from None
 
 
+def _no_domain_note(config: EnvConfig) -> str:
+    """Which URLs an environment without a ``[domain]`` uses (said on every synth, so no one is surprised)."""
+    origins = ", ".join(config.cors_config.allow_origins)
+    return (
+        f"note: {config.environment.value} has no [domain]: the app runs at App Runner's generated URL "
+        "(output app_url) and the API at its execute-api URL (output api_url, also the app's "
+        f"NEXT_PUBLIC_API_URL); CORS admits {origins}; NEXTAUTH_URL is not set, AUTH_TRUST_HOST=true makes "
+        "NextAuth take its URL from the request. Add a [domain] table for your own names."
+    )
+
+
 def main() -> int:
     """Build and synthesize the stacks; return the process exit code."""
     overrides: dict[str, object] = {}
@@ -149,6 +160,9 @@ def main() -> int:
         reason = next((line.strip() for line in text.splitlines() if line.strip()), type(err).__name__)
         print(f"error: CDKTF_OUTDIR={outdir!r}: cannot write the stacks: {reason}", file=sys.stderr)
         return 2
+    for config in configs:
+        if config.domain is None:
+            print(_no_domain_note(config), file=sys.stderr)
     return 0
 
 

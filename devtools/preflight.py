@@ -5,7 +5,8 @@ creation is not there: the image in ECR, the secrets' values (it reads ``runtime
 when it deploys; a secret with no ``AWSCURRENT`` version fails the service), and roles that IAM has
 propagated. Secrets Manager tests a new rotation at once, so a rotation created on an empty secret
 fails too. The repository, the secrets and the roles come from the same stack, so the first deploy of
-an environment has phases, and this check says which step is next:
+an environment has phases, and this check says which step is next (with a ``[domain]``, it also checks
+that the public hosted zone exists, once, in the account):
 
     python -m devtools.preflight dev     # exit 0: go ahead with `npx cdktf deploy dev`
 
@@ -97,11 +98,62 @@ def _role_created(iam: Any, name: str) -> float | None:
     return float(role["CreateDate"].timestamp())
 
 
+def _zone_by_id(route53: Any, zone: str, zone_id: str, create: str) -> str | None:
+    try:
+        found = route53.get_hosted_zone(Id=zone_id)["HostedZone"]
+    except ClientError as err:
+        if _code(err) == "NoSuchHostedZone":
+            return f"hosted zone {zone_id} ([domain] zone_id) does not exist in this account; {create}"
+        raise
+    if found["Name"].rstrip(".") != zone:
+        return f"hosted zone {zone_id} ([domain] zone_id) is {found['Name'].rstrip('.')}, not {zone}"
+    if found.get("Config", {}).get("PrivateZone"):
+        return f"hosted zone {zone_id} ([domain] zone_id) is private; the domains need a public zone"
+    return None
+
+
+def zone_problem(route53: Any, zone: str, zone_id: str | None) -> str | None:
+    """Why the stack could not find its public hosted zone ``zone`` (``zone_id`` if given), or ``None``.
+
+    The zone is not the stack's own: it is created and delegated once, before the first deploy.
+    """
+    create = (
+        f"create it and delegate it from its parent first (README, 'Custom domains'): "
+        f"aws route53 create-hosted-zone --name {zone} --caller-reference $(date +%s)"
+    )
+    if zone_id:
+        return _zone_by_id(route53, zone, zone_id, create)
+    zones = route53.list_hosted_zones_by_name(DNSName=zone)["HostedZones"]
+    public = [
+        z for z in zones if z["Name"].rstrip(".") == zone and not z.get("Config", {}).get("PrivateZone")
+    ]
+    if not public:
+        return f"no public Route 53 hosted zone {zone} ([domain] zone) in this account; {create}"
+    if len(public) > 1:
+        ids = ", ".join(z["Id"].rsplit("/", 1)[-1] for z in public)
+        return f"{len(public)} public hosted zones are named {zone} ({ids}); set [domain] zone_id to one"
+    return None
+
+
 def _put_commands(config: EnvConfig, names: list[str]) -> str:
     return "\n".join(
         f"       aws secretsmanager put-secret-value --region {config.region} --secret-id {name} "
         f"--secret-string file://{name.rsplit('/', 1)[-1]}.txt"
         for name in names
+    )
+
+
+def _first_phase(environment: str, service_name: str, *, exists: bool) -> Verdict:
+    if exists:
+        return Verdict(
+            False,
+            f"CORA_SKIP_SERVICE=1 would DESTROY the running service {service_name}: the first phase "
+            f"is only for a new environment. Deploy {environment} without it.",
+        )
+    return Verdict(
+        True,
+        f"first phase of {environment}: ECR, the secrets (empty) and the service's roles; no service "
+        "and no rotation yet. Then set every secret's value, push the image and check again.",
     )
 
 
@@ -133,19 +185,14 @@ def check(
     def client(service: str) -> Any:
         return boto3.client(service, region_name=region)
 
+    # Both phases: the API's domain comes with phase 1, the app's with the service.
+    domain = config.domain
+    problem = domain and zone_problem(client("route53"), domain.zone, domain.zone_id)
+    if problem:
+        return Verdict(False, f"{environment}: {problem}")
     exists = _service_exists(client("apprunner"), service_name)
     if skip_service:
-        if exists:
-            return Verdict(
-                False,
-                f"CORA_SKIP_SERVICE=1 would DESTROY the running service {service_name}: the first phase "
-                f"is only for a new environment. Deploy {environment} without it.",
-            )
-        return Verdict(
-            True,
-            f"first phase of {environment}: ECR, the secrets (empty) and the service's roles; no service "
-            "and no rotation yet. Then set every secret's value, push the image and check again.",
-        )
+        return _first_phase(environment, service_name, exists=exists)
 
     sm = client("secretsmanager")
     problems = {name: p for name in secrets if (p := secret_problem(sm, name))}

@@ -6,6 +6,10 @@ from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from constructs_lib import (
+    ApiCustomDomain,
+    ApiCustomDomainProps,
+    AppRunnerCustomDomain,
+    AppRunnerCustomDomainProps,
     AppRunnerService,
     AppRunnerServiceProps,
     AppSecrets,
@@ -13,6 +17,8 @@ from constructs_lib import (
     BackendConfig,
     EcrRepo,
     EcrRepoProps,
+    HostedZone,
+    HostedZoneProps,
     ModularApiGateway,
     ModularApiGatewayProps,
     apply_backend,
@@ -26,8 +32,11 @@ from stacks.provider import add_aws_provider
 class CoraAppStack(TerraformStack):
     """ECR → secrets → HTTP API → App Runner for one environment; the stack id is the environment name.
 
-    ``backend`` defaults to the environment's S3 backend; tests and the local demo pass a
-    :class:`~constructs_lib.LocalBackendConfig`.
+    With a ``[domain]`` the API and the app get their custom domains (records in the hosted zone), and
+    every URL the app and CORS use comes from that table alone; without one (dev) the app takes its URL
+    from the request (``AUTH_TRUST_HOST``), CORS admits ``*`` and the outputs give App Runner's and API
+    Gateway's own URLs. ``backend`` defaults to the environment's S3 backend; tests and the local demo
+    pass a :class:`~constructs_lib.LocalBackendConfig`.
     """
 
     def __init__(self, scope: Construct, config: EnvConfig, *, backend: BackendConfig | None = None) -> None:
@@ -72,6 +81,12 @@ class CoraAppStack(TerraformStack):
                 prevent_destroy=stateful,
             ),
         )
+        domain = config.domain
+        self.zone: HostedZone | None = None
+        if domain is not None:
+            self.zone = HostedZone(
+                self, "zone", props=HostedZoneProps(name=domain.zone, zone_id=domain.zone_id)
+            )
         self.api = ModularApiGateway(
             self,
             "api",
@@ -79,6 +94,7 @@ class CoraAppStack(TerraformStack):
                 name=config.name("api"),
                 description=f"{config.project} {env} HTTP API",
                 cors=config.cors_config,
+                disable_execute_api_endpoint=domain is not None and domain.disable_execute_api_endpoint,
                 throttling=config.api.throttling,
                 log_retention_days=config.api.log_retention_days,
                 log_kms_key_arn=config.encryption.kms_key_arn,
@@ -86,7 +102,16 @@ class CoraAppStack(TerraformStack):
                 routes=config.api.routes,
             ),
         )
+        self.api_domain: ApiCustomDomain | None = None
+        if domain is not None and self.zone is not None:
+            self.api_domain = ApiCustomDomain(
+                self,
+                "api-domain",
+                props=ApiCustomDomainProps(api=self.api, zone=self.zone, domain_name=domain.api_host),
+            )
         app = config.app
+        # From [domain], known before any deploy; without one, NextAuth takes its URL from the request.
+        urls = {"NEXTAUTH_URL": config.app_url} if config.app_url else {"AUTH_TRUST_HOST": "true"}
         # Without the service (the first deploy phase) its roles are still created: by the time the
         # service is, IAM has propagated them.
         self.web = AppRunnerService(
@@ -105,11 +130,10 @@ class CoraAppStack(TerraformStack):
                 auto_deployments_enabled=app.auto_deployments_enabled,
                 environment={
                     "NODE_ENV": "production",
-                    # The API URL comes from the API resource; the app URL from config, never from
-                    # the service: CORS (admits the app) and the app (calls the API) form no cycle.
-                    "NEXT_PUBLIC_API_URL": self.api.api_endpoint,
-                    # Without a domain NextAuth takes its URL from the request's host.
-                    **({"NEXTAUTH_URL": config.app_url} if config.app_url else {"AUTH_TRUST_HOST": "true"}),
+                    # Both URLs come from config (or the API resource), never from the service: CORS
+                    # (admits the app) and the app (calls the API) form no cycle.
+                    "NEXT_PUBLIC_API_URL": config.api_url or self.api.api_endpoint,
+                    **urls,
                     "OKTA_ISSUER": config.auth.okta_issuer,
                     "OKTA_CLIENT_ID": config.auth.okta_client_id,
                     "SUPABASE_URL": config.supabase.url,
@@ -118,6 +142,43 @@ class CoraAppStack(TerraformStack):
             ),
         )
 
+        self.web_domain: AppRunnerCustomDomain | None = None
+        if domain is not None and self.zone is not None and self.web.service is not None:
+            self.web_domain = AppRunnerCustomDomain(
+                self,
+                "web-domain",
+                props=AppRunnerCustomDomainProps(
+                    service=self.web, zone=self.zone, domain_name=domain.app_host, enable_www=domain.www
+                ),
+            )
+        self._outputs(config)
+
+    def _outputs(self, config: EnvConfig) -> None:
+        if config.app_url:
+            TerraformOutput(self, "app_url", value=config.app_url, description="The app ([domain] app_host)")
+        elif self.web.service is not None:
+            TerraformOutput(
+                self,
+                "app_url",
+                value=self.web.service_url,
+                description="The app: App Runner's URL (no [domain])",
+            )
+        api_url = config.api_url or self.api.api_endpoint
+        where = "[domain] api_host" if config.api_url else "API Gateway's execute-api URL (no [domain])"
+        TerraformOutput(self, "api_url", value=api_url, description=f"The API, NEXT_PUBLIC_API_URL: {where}")
+        TerraformOutput(
+            self,
+            "app_origins",
+            value=list(config.cors_config.allow_origins),
+            description="The origins the API's CORS admits",
+        )
+        if self.web_domain is not None:
+            TerraformOutput(
+                self,
+                "app_dns_target",
+                value=self.web_domain.dns_target,
+                description="App Runner's name the app's records point at",
+            )
         if self.web.service is not None:
             TerraformOutput(self, "service_url", value=self.web.service_url, description="App Runner URL")
             TerraformOutput(
@@ -126,7 +187,13 @@ class CoraAppStack(TerraformStack):
                 value=self.web.service_arn,
                 description="For update-service (a new image) and start-deployment (new secret values)",
             )
-        TerraformOutput(self, "api_endpoint", value=self.api.api_endpoint, description="HTTP API URL")
+        disabled = config.domain is not None and config.domain.disable_execute_api_endpoint
+        TerraformOutput(
+            self,
+            "api_endpoint",
+            value=self.api.api_endpoint,
+            description="execute-api URL (disabled: use api_url)" if disabled else "HTTP API URL",
+        )
         TerraformOutput(
             self, "ecr_repository_url", value=self.repository.repository_url, description="Push images here"
         )

@@ -67,6 +67,7 @@ def _emulator_settings(stack: TerraformStack, emulator: EmulatorConfig | None) -
         "s3_use_path_style": True,
         "endpoints": [
             _aws.AwsProviderEndpoints(
+                acm=moto,
                 apigatewayv2=moto,
                 apprunner=apprunner,
                 cloudwatchlogs=moto,
@@ -74,6 +75,7 @@ def _emulator_settings(stack: TerraformStack, emulator: EmulatorConfig | None) -
                 iam=moto,
                 kms=moto,
                 lambda_=moto,
+                route53=moto,
                 s3=moto,
                 secretsmanager=moto,
                 sts=moto,

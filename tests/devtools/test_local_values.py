@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from devtools import local_values, preflight
+from devtools.emulators import seed_hosted_zone
 from tests.devtools.test_preflight import REPOSITORY, ROLES, SECRETS
 
 
-def test_fill_sets_every_secret_and_the_image_so_the_preflight_passes(aws):
+def test_fill_sets_every_secret_and_the_image_so_the_preflight_passes(aws, emulators):
+    seed_hosted_zone(emulators)  # outside the stack, as in AWS
     aws("ecr").create_repository(repositoryName=REPOSITORY)
     for name in SECRETS:
         aws("secretsmanager").create_secret(Name=name)

@@ -11,12 +11,19 @@ from typing import Any
 import pytest
 
 from devtools import preflight
+from devtools.emulators import LOCAL_ZONE, Emulators, seed_hosted_zone
 from devtools.local_values import push_stub_image
 
 ENV = "local"
 SECRETS = [f"cora/local/{n}" for n in ("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY")]
 REPOSITORY = "cora-local-web"
 ROLES = [f"{REPOSITORY}-access", f"{REPOSITORY}-instance"]
+
+
+@pytest.fixture(autouse=True)
+def zone(aws: Any, emulators: Emulators) -> str:
+    """local's public hosted zone: created once, outside the stack, as in AWS (the emulators seed it)."""
+    return seed_hosted_zone(emulators)
 
 
 def _first_phase(aws: Any, *, image: bool) -> None:
@@ -192,3 +199,51 @@ def test_the_cli_says_when_aws_cannot_be_reached(monkeypatch, capsys):
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     assert preflight.main([ENV]) == 2
     assert capsys.readouterr().err.startswith("error: cannot check local on AWS: ")
+
+
+# -- the hosted zone of [domain] ----------------------------------------------------------------------
+def test_a_missing_hosted_zone_is_named_first_in_both_phases(aws, zone):
+    aws("route53").delete_hosted_zone(Id=zone)
+    for skip_service in (True, False):
+        verdict = _check(skip_service=skip_service)
+        assert not verdict.ok
+        assert verdict.message == (
+            f"local: no public Route 53 hosted zone {LOCAL_ZONE} ([domain] zone) in this account; create "
+            "it and delegate it from its parent first (README, 'Custom domains'): aws route53 "
+            f"create-hosted-zone --name {LOCAL_ZONE} --caller-reference $(date +%s)"
+        )
+
+
+def test_a_private_zone_of_that_name_does_not_count(aws, zone):
+    aws("route53").delete_hosted_zone(Id=zone)
+    aws("route53").create_hosted_zone(
+        Name=LOCAL_ZONE,
+        CallerReference="private",
+        HostedZoneConfig={"PrivateZone": True},
+        VPC={"VPCRegion": "us-east-1", "VPCId": "vpc-12345678"},
+    )
+    assert "no public Route 53 hosted zone" in _check(skip_service=True).message
+
+
+def test_two_public_zones_of_that_name_ask_for_zone_id(aws, zone):
+    other = aws("route53").create_hosted_zone(Name=LOCAL_ZONE, CallerReference="second")["HostedZone"]["Id"]
+    verdict = _check(skip_service=True)
+    assert not verdict.ok
+    ids = sorted(i.rsplit("/", 1)[-1] for i in (zone, other))
+    assert f"2 public hosted zones are named {LOCAL_ZONE}" in verdict.message
+    assert all(i in verdict.message for i in ids)
+    assert "set [domain] zone_id to one" in verdict.message
+
+
+def test_zone_id_must_name_the_zone(aws, zone):
+    other = aws("route53").create_hosted_zone(Name="other.example.com", CallerReference="o")["HostedZone"][
+        "Id"
+    ]
+    other_id = other.rsplit("/", 1)[-1]
+    assert preflight.zone_problem(aws("route53"), LOCAL_ZONE, zone.rsplit("/", 1)[-1]) is None
+    assert preflight.zone_problem(aws("route53"), LOCAL_ZONE, other_id) == (
+        f"hosted zone {other_id} ([domain] zone_id) is other.example.com, not {LOCAL_ZONE}"
+    )
+    assert "does not exist in this account" in str(
+        preflight.zone_problem(aws("route53"), LOCAL_ZONE, "ZNOPE1")
+    )

@@ -88,8 +88,11 @@ def test_no_secret_value_is_written(synthesized, env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_app_gets_the_api_url_and_config_values(synthesized, configs, env):
     plain = _image_config(synthesized[env])["runtime_environment_variables"]
-    assert plain["NEXT_PUBLIC_API_URL"].startswith("${aws_apigatewayv2_api.")
-    assert plain["NEXT_PUBLIC_API_URL"].endswith(".api_endpoint}")
+    if configs[env].domain is None:
+        assert plain["NEXT_PUBLIC_API_URL"].startswith("${aws_apigatewayv2_api.")
+        assert plain["NEXT_PUBLIC_API_URL"].endswith(".api_endpoint}")
+    else:  # known before any deploy: the image is built with it
+        assert plain["NEXT_PUBLIC_API_URL"] == f"https://{configs[env].domain.api_host}"
     if configs[env].app_url is None:
         assert plain["AUTH_TRUST_HOST"] == "true"
         assert "NEXTAUTH_URL" not in plain
@@ -113,7 +116,15 @@ def test_provider_backend_and_outputs(synthesized, configs, env):
     assert backend["key"] == f"cora/{env}/terraform.tfstate"
     assert backend["use_lockfile"] is True
     assert backend["encrypt"] is True
-    assert set(doc["output"]) >= {"service_url", "api_endpoint", "ecr_repository_url", "service_arn"}
+    assert set(doc["output"]) >= {
+        "service_url",
+        "api_endpoint",
+        "ecr_repository_url",
+        "service_arn",
+        "app_url",
+        "api_url",
+        "app_origins",
+    }
 
 
 def test_prd_is_pinned_to_its_account(synthesized):
