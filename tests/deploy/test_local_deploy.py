@@ -1,7 +1,8 @@
-"""End to end on emulators: bootstrap → first deploy in phases (foundation; secret values and image;
-service and rotation, after the preflight) → no-change plan → verify → state locking → secrets never
-in plan or state → destroy. No AWS account; moto + our App Runner emulator, which fail a service whose
-secrets have no value and leave a rotation tested on an empty secret pending, as AWS does.
+"""End to end on emulators: bootstrap → first deploy in phases (foundation and the API's custom domain;
+secret values and image; service, its custom domain and rotation, after the preflight) → no-change plan
+→ verify (domains against the config) → state locking → secrets never in plan or state → destroy.
+No AWS account; moto + our App Runner emulator, which fail a service whose secrets have no value and
+leave a rotation tested on an empty secret pending, as AWS does.
 
 Tests run in file order and share one set of emulators and working directories.
 """
@@ -21,9 +22,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devtools import preflight
-from devtools.emulators import Emulators, running, seed
+from devtools.emulators import Emulators, running, seed, seed_hosted_zone
 from devtools.local_values import push_stub_image
+from stacks import load_config
 from tests.conftest import ROOT
+from tests.deploy import domain_checks
 from tests.deploy.terraform_cli import terraform
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
@@ -42,8 +45,10 @@ TIMINGS: dict[str, float] = {}
 @pytest.fixture(scope="module")
 def emulators() -> Iterator[Emulators]:
     # Roles younger than 2 s cannot be assumed yet (IAM propagation): phase 1 creates them early enough.
-    with running(apprunner_ready_delay=0.3, role_propagation_seconds=2) as running_emulators:
-        yield running_emulators
+    # Route 53 answers without ChangeInfo: the provider skips its fixed 15 s wait after each change.
+    with running(apprunner_ready_delay=0.3, role_propagation_seconds=2, dns_change_wait=False) as started:
+        seed_hosted_zone(started)  # delegated once, outside the stack, as in AWS
+        yield started
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +187,10 @@ def test_first_phase_deploys_everything_but_the_service_and_rotation(work, env, 
     assert not verdict.ok
     assert f"image {REPOSITORY}:{TAG} is not in ECR" in verdict.message
     assert "3 secret(s) have no value: " + ", ".join(SECRETS) in verdict.message
+    # The API's custom domain comes with phase 1 (its certificate is issued once its CNAME exists);
+    # the app's comes with the service.
+    domain_checks.check_api_domain(aws, load_config(ENV))
+    assert not aws("apprunner").list_services()["ServiceSummaryList"]
 
 
 def test_app_runner_fails_a_service_whose_secrets_are_empty_and_the_preflight_says_so_first(work, env, aws):
@@ -270,6 +279,13 @@ def test_resources_are_as_configured(aws):
     assert described["HealthCheckConfiguration"]["Path"] == "/api/health"
 
 
+def test_custom_domains_exist_and_agree_with_the_config(aws):
+    config = load_config(ENV)
+    domain_checks.check_api_domain(aws, config)
+    domain_checks.check_app_domain(aws, config)
+    domain_checks.check_app_urls(aws, config)
+
+
 def test_rotation_was_created_on_secrets_with_values_and_left_nothing_pending(aws):
     secrets = aws("secretsmanager")
     for name in SECRETS:
@@ -351,6 +367,7 @@ def test_destroy_removes_everything(work, env, aws):
     for secret in aws("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"]:
         if secret["Name"].startswith("cora/local/"):
             assert "DeletedDate" in secret, f"{secret['Name']} is not scheduled for deletion"
+    domain_checks.check_domains_gone(aws, load_config(ENV))
     # The bootstrap stack (the state bucket) is left to the emulator, which stops with the tests:
     # moto 5.2.5 crashes emptying a versioned bucket that holds delete markers ('FakeDeleteMarker'
     # object has no attribute 'dispose'), which Terraform's force_destroy does.
