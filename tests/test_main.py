@@ -160,3 +160,17 @@ def test_the_default_run_checks_the_environments_together(outdir, monkeypatch, c
     err = capsys.readouterr().err
     assert "dev.toml, " in err and "stg.toml: state.bucket 'cora-tfstate-111111111111-us-east-1'" in err
     assert not outdir.exists()
+
+
+def test_an_environment_without_a_domain_is_told_which_urls_it_uses(outdir, monkeypatch, capsys):
+    monkeypatch.setenv("CORA_ENVIRONMENTS", "dev,stg")
+    assert main.main() == 0
+    err = capsys.readouterr().err
+    (note,) = err.splitlines()
+    assert note.startswith(
+        "note: dev has no [domain]: the app runs at App Runner's generated URL (output app_url)"
+    )
+    assert "the API at its execute-api URL (output api_url, also the app's NEXT_PUBLIC_API_URL)" in note
+    assert "CORS admits *" in note
+    assert "AUTH_TRUST_HOST=true" in note
+    assert (outdir / "stacks" / "stg" / "cdk.tf.json").exists()
