@@ -369,6 +369,16 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import (
     SecretsmanagerSecretRotationRotationRules,
 )
 
+# Generated modules loaded so far (``publication`` keeps each one's code in ``<module>._private``):
+# their argument checks look type hints up once per stub.
+if os.environ.get("CORA_INFRA_EAGER_PROVIDER") != "1":
+    from constructs_lib._type_hints import memoise_type_hints
+
+    _GENERATED = ("cdktf.", "constructs.", f"{PACKAGE}.")
+    memoise_type_hints(
+        [m for n, m in list(sys.modules.items()) if n.endswith("._private") and n.startswith(_GENERATED)]
+    )
+
 __all__ = [
     "AcmCertificate",
     "AcmCertificateValidation",
