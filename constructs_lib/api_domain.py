@@ -17,6 +17,7 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
+from constructs_lib._refs import Address
 from constructs_lib._validation import FROZEN_WITH_CONSTRUCTS, check_tags
 from constructs_lib.dns_names import HostName
 from constructs_lib.hosted_zone import HostedZone
@@ -79,22 +80,23 @@ class ApiCustomDomain(Construct):
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             tags=tags,
         )
-        option = self.certificate.domain_validation_options.get(0)
+        certificate = Address("aws_acm_certificate", self.certificate)
+        option = f"tolist({certificate.expression('domain_validation_options')})[0]"
         self.validation_record = _aws.Route53Record(
             self,
             "certificate-validation",
             zone_id=zone_id,
-            name=option.resource_record_name,
-            type=option.resource_record_type,
+            name=f"${{{option}.resource_record_name}}",
+            type=f"${{{option}.resource_record_type}}",
             ttl=60,
-            records=[option.resource_record_value],
+            records=[f"${{{option}.resource_record_value}}"],
             # ACM gives a renewed or re-requested certificate of the same domain the same record.
             allow_overwrite=True,
         )
         self.validation = _aws.AcmCertificateValidation(
             self,
             "certificate-issued",
-            certificate_arn=self.certificate.arn,
+            certificate_arn=certificate.ref("arn"),
             validation_record_fqdns=[self.validation_record.fqdn],
         )
         self.domain_name = _aws.Apigatewayv2DomainName(
@@ -109,16 +111,18 @@ class ApiCustomDomain(Construct):
             ),
             tags=tags,
         )
+        domain = Address("aws_apigatewayv2_domain_name", self.domain_name)
         self.mapping = _aws.Apigatewayv2ApiMapping(
             self,
             "mapping",
             api_id=props.api.api_id,
-            domain_name=self.domain_name.id,
-            stage=props.api.stage.id,
+            domain_name=domain.ref("id"),
+            stage=props.api.stage_id,
         )
-        target = self.domain_name.domain_name_configuration
         alias = _aws.Route53RecordAlias(
-            name=target.target_domain_name, zone_id=target.hosted_zone_id, evaluate_target_health=False
+            name=domain.ref("domain_name_configuration[0].target_domain_name"),
+            zone_id=domain.ref("domain_name_configuration[0].hosted_zone_id"),
+            evaluate_target_health=False,
         )
         self.alias_records = [
             _aws.Route53Record(

@@ -26,6 +26,7 @@ from constructs import Construct
 from pydantic import BaseModel, Field, model_validator
 
 from constructs_lib import _aws
+from constructs_lib._refs import Address
 from constructs_lib._validation import FROZEN_WITH_CONSTRUCTS
 from constructs_lib.app_runner_service import AppRunnerService
 from constructs_lib.dns_names import HostName, check_host_name
@@ -117,9 +118,8 @@ class AppRunnerCustomDomain(Construct):
         )
         zone_id = props.zone.zone_id
         # A raw expression: the records are indexed by position in the sorted names, known at apply.
-        records = (
-            f"{self.association.terraform_resource_type}.{self.association.friendly_unique_id}"
-            ".certificate_validation_records"
+        records = Address("aws_apprunner_custom_domain_association", self.association).expression(
+            "certificate_validation_records"
         )
         names = f"sort([for r in {records} : r.name])"
         self.validation_records = [
@@ -136,7 +136,8 @@ class AppRunnerCustomDomain(Construct):
             )
             for index in range(count)
         ]
-        dns_target = self.association.dns_target
+        self._dns_target: str = self.association.dns_target  # read once: a round trip each
+        dns_target = self._dns_target
         self.traffic_record = self._traffic(zone_id, dns_target)
         self.www_record: _aws.Route53Record | None = None
         if props.enable_www:
@@ -182,4 +183,4 @@ class AppRunnerCustomDomain(Construct):
     @property
     def dns_target(self) -> str:
         """The App Runner name the records point at (a token until apply)."""
-        return self.association.dns_target
+        return self._dns_target

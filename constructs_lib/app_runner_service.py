@@ -220,6 +220,7 @@ class AppRunnerService(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: AppRunnerServiceProps) -> None:
         super().__init__(scope, id_)
         self.props = props
+        self._attributes: dict[str, str] = {}
         tags = dict(props.tags) or None
 
         self.access_role = service_role(
@@ -310,6 +311,12 @@ class AppRunnerService(Construct):
             lifecycle=TerraformResourceLifecycle(ignore_changes=[IMAGE_IDENTIFIER_PATH]),
         )
 
+    def _attribute(self, name: str) -> str:
+        # Read once: every attribute read is a round trip to the jsii kernel.
+        if name not in self._attributes:
+            self._attributes[name] = getattr(self._created(), name)
+        return self._attributes[name]
+
     def _created(self) -> _aws.ApprunnerService:
         if self.service is None:
             raise CoraInfraError(
@@ -321,14 +328,14 @@ class AppRunnerService(Construct):
     @property
     def service_url(self) -> str:
         """``https://<id>.<region>.awsapprunner.com`` (a token until apply)."""
-        return f"https://{self._created().service_url}"
+        return f"https://{self._attribute('service_url')}"
 
     @property
     def service_arn(self) -> str:
         """The service ARN (a token until apply); a deploy calls ``update-service`` with it."""
-        return self._created().arn
+        return self._attribute("arn")
 
     @property
     def service_id(self) -> str:
         """The service ID (a token until apply)."""
-        return self._created().service_id
+        return self._attribute("service_id")

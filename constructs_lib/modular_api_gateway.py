@@ -134,6 +134,8 @@ class ModularApiGateway(Construct):
             ),
             tags=tags,
         )
+        self._stage_id: str | None = None
+        self._api_endpoint: str | None = None
         self._permissions = RoutePermissions(self, self._execution_arn)
         self._authorizers: dict[str, tuple[Authorizer, _aws.Apigatewayv2Authorizer]] = {}
         # Authorizer name -> its id token, read once (attribute reads are round trips to the kernel).
@@ -154,7 +156,16 @@ class ModularApiGateway(Construct):
     @property
     def api_endpoint(self) -> str:
         """``https://<id>.execute-api.<region>.amazonaws.com``: the ``$default`` stage is served here."""
-        return self.api.api_endpoint
+        if self._api_endpoint is None:
+            self._api_endpoint = self.api.api_endpoint  # read once, when first needed
+        return self._api_endpoint
+
+    @property
+    def stage_id(self) -> str:
+        """The ``$default`` stage's ID (a token until apply), e.g. for an API mapping."""
+        if self._stage_id is None:
+            self._stage_id = self.stage.id  # read once, when first needed
+        return self._stage_id
 
     @property
     def execution_arn(self) -> str:

@@ -219,8 +219,8 @@ def test_api_domain_certificate_is_dns_validated_before_the_domain_uses_it(synth
     assert certificate["lifecycle"] == {"create_before_destroy": True}
     (validation_record,) = [r for r in records(doc).values() if r["type"] != "A" and r["type"] != "AAAA"]
     cert = ref(doc, "aws_acm_certificate", "domain_validation_options")
-    assert validation_record["name"] == f"${{tolist({cert[2:-1]}).0.resource_record_name}}"
-    assert validation_record["records"] == [f"${{tolist({cert[2:-1]}).0.resource_record_value}}"]
+    assert validation_record["name"] == f"${{tolist({cert[2:-1]})[0].resource_record_name}}"
+    assert validation_record["records"] == [f"${{tolist({cert[2:-1]})[0].resource_record_value}}"]
     issued = only(resources(doc, "aws_acm_certificate_validation"))
     assert issued["certificate_arn"] == ref(doc, "aws_acm_certificate", "arn")
     (record_id,) = [i for i, r in records(doc).items() if r is validation_record]
