@@ -18,3 +18,7 @@ def test_readme_example_synthesizes(tmp_path):
     doc = json.loads((tmp_path / "stacks" / "dev" / "cdk.tf.json").read_text())
     assert doc["resource"]["aws_apprunner_service"]
     assert doc["resource"]["aws_apigatewayv2_route"]
+    (association,) = doc["resource"]["aws_apprunner_custom_domain_association"].values()
+    assert association["domain_name"] == "dev.acme.example"
+    (domain,) = doc["resource"]["aws_apigatewayv2_domain_name"].values()
+    assert domain["domain_name"] == "api.dev.acme.example"
