@@ -8,20 +8,17 @@ _validation``; ``active`` once every validation CNAME is in a public hosted zone
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from devtools.apprunner.backend import AppRunnerBackend
 from devtools.apprunner.validation import ApiError
-from tests.conftest import ROOT
+from tests.devtools.standalone import standalone_apprunner
 
 PUBLIC_IMAGE = "public.ecr.aws/aws-containers/hello-app-runner:latest"
 ZONE = "cora.example.com"
@@ -292,27 +289,7 @@ def test_without_a_dns_check_the_records_count_as_present_after_the_pending_stat
 
 
 def test_the_standalone_cli_validates_domains_against_moto(emulators, aws):
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "devtools.apprunner_emulator", "--ready-delay", "0.05", "--quiet"),
-            *("--moto-endpoint", emulators.moto_url),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+)\n", process.stdout.readline())
-        assert match
-        apprunner = boto3.client(
-            "apprunner",
-            endpoint_url=match.group(1),
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+    with standalone_apprunner(emulators.moto_url) as apprunner:
         arn = create_service(apprunner, "cli-web")["ServiceArn"]
         domain = f"cli.{ZONE}"
         apprunner.associate_custom_domain(ServiceArn=arn, DomainName=domain, EnableWWWSubdomain=False)
@@ -322,6 +299,3 @@ def test_the_standalone_cli_validates_domains_against_moto(emulators, aws):
         for record in records:
             put_cname(aws, zone_id, record["Name"], record["Value"])
         assert domain_of(apprunner, arn, domain)["Status"] == "active"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
