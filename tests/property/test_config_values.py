@@ -6,7 +6,7 @@
 - Any text as a config value either reaches the loaded config exactly as written, free of Terraform
   and cdktf syntax, or is refused naming its key path.
 
-Same profile as ``test_names_and_routes``: deterministic, no example database.
+Same profile as the other property tests (``tests.property.grammars``): deterministic, no example database.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from constructs_lib.state_backend import check_region
 from stacks import load_config
 from stacks.config import EmulatorConfig, SupabaseConfig
 from tests.hostile.harness import toml
-from tests.property.test_names_and_routes import CONFIG_DIR, PROFILE
+from tests.property.grammars import CONFIG_DIR, PROFILE
 
 # -- ports -------------------------------------------------------------------------------------------
 URL_CHECKS: dict[str, Callable[[str], object]] = {
