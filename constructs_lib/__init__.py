@@ -42,6 +42,7 @@ from constructs_lib.policy import (
     check_app,
     suppress,
 )
+from constructs_lib.published_outputs import PublishedOutputs, PublishedOutputsProps, parameter_prefix
 from constructs_lib.secrets import AppSecrets, AppSecretsProps, Secret, SecretProps, SecretRotation
 from constructs_lib.state_backend import (
     BackendConfig,
@@ -89,6 +90,8 @@ __all__ = [
     "OrganisationPolicy",
     "PolicyStatement",
     "PolicyViolationError",
+    "PublishedOutputs",
+    "PublishedOutputsProps",
     "Rule",
     "S3BackendConfig",
     "Secret",
@@ -102,5 +105,6 @@ __all__ = [
     "apply_backend",
     "apply_policy",
     "check_app",
+    "parameter_prefix",
     "suppress",
 ]

@@ -127,6 +127,7 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import (
     SecretsmanagerSecretRotation,
     SecretsmanagerSecretRotationRotationRules,
 )
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
 # Generated modules loaded so far (``publication`` keeps each one's code in ``<module>._private``):
 # their argument checks look type hints up once per stub.
@@ -203,6 +204,7 @@ __all__ = [
     "SecretsmanagerSecret",
     "SecretsmanagerSecretRotation",
     "SecretsmanagerSecretRotationRotationRules",
+    "SsmParameter",
     "cache_dir",
     "derive_tarball",
     "lazy_index",

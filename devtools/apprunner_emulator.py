@@ -17,7 +17,10 @@ behaves like the real service where Terraform can tell the difference:
 * optional hooks model faults of real AWS: ``secret_check`` (a secret without a current value fails a
   new service, ``CREATE_FAILED``, and rolls a running one back, ``ROLLBACK_SUCCEEDED``) and
   ``role_check`` (a role IAM has not propagated yet refuses ``CreateService``/``UpdateService`` with
-  ``Error in assuming access role <arn>``); ``devtools.emulators.running()`` answers both from moto.
+  ``Error in assuming access role <arn>``); ``devtools.emulators.running()`` answers both from moto;
+* injected faults for the deploy tool's tests (:mod:`devtools.apprunner.faults`): the next
+  ``UpdateService`` rolls back or is slow, an image answers its health check with 503
+  (``POST /_faults/<service-id>``, ``GET /_health/<service-id>``).
 
 Usage from Python::
 

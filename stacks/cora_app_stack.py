@@ -21,9 +21,13 @@ from constructs_lib import (
     HostedZoneProps,
     ModularApiGateway,
     ModularApiGatewayProps,
+    PublishedOutputs,
+    PublishedOutputsProps,
     apply_backend,
     apply_policy,
+    parameter_prefix,
 )
+from constructs_lib import published_outputs as published
 from constructs_lib.policy_rules import PROTECTED_ENVIRONMENTS
 from stacks.config import EnvConfig
 from stacks.provider import add_aws_provider
@@ -152,6 +156,26 @@ class CoraAppStack(TerraformStack):
                 ),
             )
         self._outputs(config)
+        self.published = self._publish(config)
+
+    def _publish(self, config: EnvConfig) -> PublishedOutputs:
+        """What a deploy job in another repository needs, readable with AWS credentials alone."""
+        values = {
+            published.ECR_REPOSITORY_URL: self.repository.repository_url,
+            published.API_URL: config.api_url or self.api.api_endpoint,
+        }
+        if self.web.service is not None:
+            values[published.SERVICE_ARN] = self.web.service_arn
+        app_url = config.app_url or (self.web.service_url if self.web.service is not None else None)
+        if app_url is not None:
+            values[published.APP_URL] = app_url
+        return PublishedOutputs(
+            self,
+            "published-outputs",
+            props=PublishedOutputsProps(
+                prefix=parameter_prefix(config.project, config.environment.value), values=values
+            ),
+        )
 
     def _outputs(self, config: EnvConfig) -> None:
         if config.app_url:

@@ -78,6 +78,7 @@ def _emulator_settings(stack: TerraformStack, emulator: EmulatorConfig | None) -
                 route53=moto,
                 s3=moto,
                 secretsmanager=moto,
+                ssm=moto,
                 sts=moto,
             )
         ],

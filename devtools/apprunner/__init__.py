@@ -2,8 +2,9 @@
 
 Modules, by what they own: ``validation`` (errors, typed request access, checks), ``shapes`` (the
 configuration normalizers), ``state`` (resource records and the shared state machine), ``services``,
-``custom_domains`` and ``auto_scaling`` (their operations), ``backend`` (dispatch, reset, tags),
-``server`` (HTTP and :class:`AppRunnerEmulator`), ``cli`` (``main``).
+``custom_domains`` and ``auto_scaling`` (their operations), ``faults`` (test faults and the health
+endpoint), ``backend`` (dispatch, reset, tags), ``server`` (HTTP and :class:`AppRunnerEmulator`),
+``cli`` (``main``).
 """
 
 from devtools.apprunner.backend import AppRunnerBackend

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from devtools.apprunner.auto_scaling import _AutoScalingOperations
 from devtools.apprunner.custom_domains import _CustomDomainOperations
+from devtools.apprunner.faults import _FaultOperations
 from devtools.apprunner.services import _ServiceOperations
 from devtools.apprunner.state import (
     ASC_ACTIVE,
@@ -42,7 +43,7 @@ LOG = logging.getLogger("devtools.apprunner_emulator")
 TARGET_PREFIX: Final = "AppRunner."
 
 
-class AppRunnerBackend(_ServiceOperations, _CustomDomainOperations, _AutoScalingOperations):
+class AppRunnerBackend(_ServiceOperations, _CustomDomainOperations, _AutoScalingOperations, _FaultOperations):
     """The in-memory App Runner model behind the HTTP server; thread-safe, usable without HTTP.
 
     ``ready_delay`` is how long a create, update, deployment, pause, resume or delete stays
@@ -61,6 +62,9 @@ class AppRunnerBackend(_ServiceOperations, _CustomDomainOperations, _AutoScaling
     validation CNAME of a custom domain (name, value): once all are there the association is
     ``active``. Default: no check, the records count as present (see
     :mod:`devtools.apprunner.custom_domains`).
+
+    Tests inject a rolled-back, slow or unhealthy deployment with :meth:`inject_faults` and read
+    :meth:`health` (see :mod:`devtools.apprunner.faults`).
     """
 
     def __init__(

@@ -16,11 +16,14 @@ from typing import Any, Final
 
 from devtools.apprunner.backend import AppRunnerBackend
 from devtools.apprunner.state import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Check, DnsCheck
-from devtools.apprunner.validation import Json, _error_body
+from devtools.apprunner.validation import ApiError, Json, _error_body
 
 LOG = logging.getLogger("devtools.apprunner_emulator")
 
 JSON_CONTENT_TYPE: Final = "application/x-amz-json-1.0"
+# Test hooks beside the AWS API (devtools.apprunner.faults); App Runner's own requests all POST /.
+HEALTH_PATH: Final = "/_health/"
+FAULTS_PATH: Final = "/_faults/"
 
 
 class _Server(ThreadingHTTPServer):
@@ -47,8 +50,11 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
-        """One AWS JSON 1.0 request."""
+        """One AWS JSON 1.0 request, or a fault injection (``POST /_faults/<service-id>``)."""
         raw = self._read_body()
+        if self.path.startswith(FAULTS_PATH):
+            self._inject_faults(self.path[len(FAULTS_PATH) :], raw)
+            return
         target = self.headers.get("X-Amz-Target")
         status, body = self.server.backend.handle_http(target, raw)
         LOG.info(
@@ -65,7 +71,26 @@ class _Handler(BaseHTTPRequestHandler):
             ),
         )
 
-    do_GET = do_PUT = do_DELETE = do_PATCH = _not_json_rpc  # noqa: N815 - http.server's naming
+    def do_GET(self) -> None:
+        """``GET /_health/<service-id>``: the service's health (see :mod:`devtools.apprunner.faults`)."""
+        if not self.path.startswith(HEALTH_PATH):
+            self._not_json_rpc()
+            return
+        self._read_body()
+        status, body = self.server.backend.health(self.path[len(HEALTH_PATH) :])
+        self._send(status, body, content_type="application/json")
+
+    def _inject_faults(self, service_id: str, raw: bytes) -> None:
+        try:
+            self.server.backend.inject_faults_json(service_id, json.loads(raw or b"{}"))
+        except ValueError as exc:
+            self._send(400, _error_body("SerializationException", f"Request body is not valid JSON: {exc}"))
+        except ApiError as exc:
+            self._send(exc.status, _error_body(exc.type_name, exc.message))
+        else:
+            self._send(200, {})
+
+    do_PUT = do_DELETE = do_PATCH = _not_json_rpc  # noqa: N815 - http.server's naming
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -81,13 +106,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _send(self, status: int, body: Json) -> None:
+    def _send(self, status: int, body: Json, *, content_type: str = JSON_CONTENT_TYPE) -> None:
         payload = json.dumps(body).encode("utf-8")
         self.send_response(status)
-        self.send_header("Content-Type", JSON_CONTENT_TYPE)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-        if status != 200:
+        if status != 200 and "__type" in body:
             self.send_header("X-Amzn-ErrorType", str(body["__type"]))
         self.end_headers()
         self.wfile.write(payload)

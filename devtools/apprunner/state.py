@@ -96,6 +96,8 @@ class _Pending:
     # What a failed deployment rolls back to: (configuration, auto scaling ARN); None for a create,
     # which has nothing to go back to and fails instead.
     previous: tuple[Json, str] | None = None
+    # An injected fault (devtools.apprunner.faults): why this deployment fails, whatever else holds.
+    injected_failure: str | None = None
 
 
 @dataclass
@@ -139,6 +141,11 @@ class _Service:
     pending: _Pending | None = None
     # Domain name → association; a deleted service takes its associations with it.
     custom_domains: dict[str, _CustomDomain] = field(default_factory=dict)
+    # Injected faults (devtools.apprunner.faults): the next UpdateService rolls back / takes this long,
+    # and the health endpoint answers 503 while one of these images runs.
+    fail_next_update: bool = False
+    next_update_seconds: float | None = None
+    unhealthy_images: set[str] = field(default_factory=set)
 
 
 class _BackendState:
@@ -201,6 +208,8 @@ class _BackendState:
         App Runner reads the runtime secrets when it deploys (not when it accepts the request), so this
         asks ``secret_check`` only when an operation that deploys finishes on a running service.
         """
+        if pending.injected_failure is not None:
+            return pending.injected_failure
         check = self._secret_check
         if check is None or pending.final_status != RUNNING or pending.operation.type not in _DEPLOYING:
             return None
@@ -223,7 +232,14 @@ class _BackendState:
         service.operations.append(operation)
         service.status = IN_PROGRESS
         service.updated_at = now
-        service.pending = _Pending(self._clock() + self.ready_delay, final_status, operation, previous)
+        delay, failure = self.ready_delay, None
+        if op_type == "UPDATE_SERVICE":
+            if service.next_update_seconds is not None:
+                delay, service.next_update_seconds = service.next_update_seconds, None
+            if service.fail_next_update:
+                service.fail_next_update = False
+                failure = "injected fault: the new deployment failed its health check"
+        service.pending = _Pending(self._clock() + delay, final_status, operation, previous, failure)
         return operation
 
     # ------------------------------------------------------------------ ARNs and look-ups

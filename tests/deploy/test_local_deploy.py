@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from constructs_lib.deploy import main as deploy_main
 from devtools import preflight
 from devtools.emulators import Emulators, running, seed, seed_hosted_zone
 from devtools.local_values import push_stub_image
@@ -286,6 +287,20 @@ def test_custom_domains_exist_and_agree_with_the_config(aws):
     domain_checks.check_app_urls(aws, config)
 
 
+def test_the_deploy_tool_finds_the_stack_in_ssm_and_deploys_a_new_tag(aws, emulators, capsys):
+    assert deploy_main(["outputs", "--env", ENV]) == 0
+    published = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
+    assert sorted(published) == ["API_URL", "APP_URL", "ECR_REPOSITORY_URL", "SERVICE_ARN"]
+    assert published["APP_URL"] == load_config(ENV).app_url
+    push_stub_image(aws("ecr"), REPOSITORY, "0.2.0")
+    health = f"{emulators.apprunner_url}/_health/{published['SERVICE_ARN'].rsplit('/', 1)[1]}"
+    argv = ["deploy-app", "--env", ENV, "--tag", "0.2.0", "--health-url", health, "--poll-interval", "0.1"]
+    assert deploy_main(argv) == 0
+    service = aws("apprunner").describe_service(ServiceArn=published["SERVICE_ARN"])["Service"]
+    image = service["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"]
+    assert image == f"{published['ECR_REPOSITORY_URL']}:0.2.0"
+
+
 def test_rotation_was_created_on_secrets_with_values_and_left_nothing_pending(aws):
     secrets = aws("secretsmanager")
     for name in SECRETS:
@@ -368,6 +383,7 @@ def test_destroy_removes_everything(work, env, aws):
         if secret["Name"].startswith("cora/local/"):
             assert "DeletedDate" in secret, f"{secret['Name']} is not scheduled for deletion"
     domain_checks.check_domains_gone(aws, load_config(ENV))
+    assert aws("ssm").get_parameters_by_path(Path=f"/cora/{ENV}")["Parameters"] == []
     # The bootstrap stack (the state bucket) is left to the emulator, which stops with the tests:
     # moto 5.2.5 crashes emptying a versioned bucket that holds delete markers ('FakeDeleteMarker'
     # object has no attribute 'dispose'), which Terraform's force_destroy does.

@@ -29,6 +29,7 @@ INTENDED = {
     "CKV2_AWS_57": {"dev"},  # secret rotation (local rotates with a stub Lambda on the emulator)
     "CKV_AWS_338": {"dev", "stg", "local"},  # log retention >= 1 year
     "CKV_AWS_309": {"dev", "stg", "prd", "local"},  # the deliberately public GET /v1/status route
+    "CKV2_AWS_34": {"dev", "stg", "prd", "local"},  # the published outputs: non-secret String parameters
     "CKV2_AWS_62": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},
     "CKV_AWS_144": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},
     "CKV_AWS_145": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},
