@@ -335,15 +335,7 @@ class _BackendState:
         return out
 
     def _service_json(self, service: _Service) -> Json:
-        out: Json = {
-            "ServiceName": service.name,
-            "ServiceId": service.id,
-            "ServiceArn": service.arn,
-            "ServiceUrl": service.url,
-            "CreatedAt": service.created_at,
-            "UpdatedAt": service.updated_at,
-            "Status": service.status,
-        }
+        out = self._service_summary(service)
         out.update(copy.deepcopy(service.config))
         config = self._ascs[service.auto_scaling_arn]
         out["AutoScalingConfigurationSummary"] = self._asc_summary(config)
