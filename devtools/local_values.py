@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from stacks import load_config
+from constructs_lib.stacks import load_config
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 _MANIFEST = {

@@ -40,7 +40,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from constructs_lib import ConfigError
 from constructs_lib.app_runner_service import role_names
-from stacks import EnvConfig, load_config
+from constructs_lib.stacks import EnvConfig, load_config
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 # IAM is eventually consistent: a role is usable by App Runner some seconds after it is created.

@@ -1,48 +1,16 @@
-"""Per-environment stacks of a CORA project and the config they are built from."""
+"""This repository's own stacks: the library's environment stacks, built from ``config/``.
 
-from collections.abc import Sequence
+The stack composition (config models, :class:`~constructs_lib.stacks.CoraAppStack`, the provider
+helper, the bootstrap stacks) is public API of the library, in :mod:`constructs_lib.stacks`, so that
+other CORA projects build theirs the same way; this package is what a consuming project writes on top
+of it, and is not part of the wheel.
+"""
 
-from cdktf import App
+from pathlib import Path
 
-from constructs_lib import LocalBackendConfig
-from stacks.bootstrap_stack import StateBootstrapStack, bootstrap_stack_id
-from stacks.config import EnvConfig, Environment, load_config
-from stacks.cora_app_stack import CoraAppStack
+from constructs_lib.stacks import build_app
 
-__all__ = [
-    "CoraAppStack",
-    "EnvConfig",
-    "Environment",
-    "StateBootstrapStack",
-    "bootstrap_stack_id",
-    "build_app",
-    "load_config",
-]
+__all__ = ["CONFIG_DIR", "build_app"]
 
-
-def build_app(app: App, configs: Sequence[EnvConfig], *, local_state: bool = False) -> None:
-    """Add every environment stack, and one bootstrap stack per state bucket, to ``app``.
-
-    A state bucket lives in one account and region; the environments that keep their state in it are
-    that bucket's group, and its bootstrap stack is ``bootstrap-<env>[-<env>...]`` (``bootstrap-prd``,
-    ``bootstrap-local``): run it with that account's credentials before the first of them.
-    """
-    groups: dict[tuple[str, str, bool], list[EnvConfig]] = {}
-    for config in configs:
-        backend = (
-            LocalBackendConfig(path=f"terraform.{config.environment.value}.tfstate") if local_state else None
-        )
-        CoraAppStack(app, config, backend=backend)
-        state = config.s3_backend
-        groups.setdefault((state.bucket, state.region, state.emulated), []).append(config)
-    for (bucket, region, _), members in groups.items():
-        first = members[0]
-        StateBootstrapStack(
-            app,
-            bootstrap_stack_id(c.environment.value for c in members),
-            project=first.project,
-            bucket=bucket,
-            region=region,
-            account_id=next((c.account_id for c in members if c.account_id), None),
-            emulator=first.emulator,
-        )
+#: The sample project's ``<env>.toml`` files.
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"

@@ -15,7 +15,7 @@ os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 
 from cdktf import App, TerraformStack, Testing
 
-from stacks import EnvConfig, build_app, load_config
+from constructs_lib.stacks import EnvConfig, build_app, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from constructs_lib import ConfigError, Cpu, Memory
-from stacks import Environment, load_config
+from constructs_lib.stacks import Environment, load_config
 from tests.conftest import CONFIG_DIR, ENVIRONMENTS, delete_key, set_key
 
 

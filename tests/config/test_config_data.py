@@ -26,9 +26,15 @@ from constructs_lib._validation import (
     literal_text_problem,
     url_port_problem,
 )
-from stacks import build_app
-from stacks.config import DEFAULT_TAG_KEYS, PLAIN_ENV_NAMES, EnvConfig, load_config, load_configs
-from stacks.config_checks import literal_problems
+from constructs_lib.stacks import build_app
+from constructs_lib.stacks.config import (
+    DEFAULT_TAG_KEYS,
+    PLAIN_ENV_NAMES,
+    EnvConfig,
+    load_config,
+    load_configs,
+)
+from constructs_lib.stacks.config_checks import literal_problems
 from tests.conftest import CONFIG_DIR, set_key
 from tests.hostile.harness import toml
 

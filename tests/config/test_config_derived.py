@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib import ConfigError, CorsConfig, HttpMethod
-from stacks.config import PLAIN_ENV_NAMES, load_config
+from constructs_lib.stacks.config import PLAIN_ENV_NAMES, load_config
 from tests.config.helpers import write_config
 from tests.conftest import CONFIG_DIR, delete_key, set_key
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from stacks.config_domain import DomainConfig
+from constructs_lib.stacks.config_domain import DomainConfig
 
 STG = {
     "zone": "stg.cora.example.com",

@@ -1,4 +1,4 @@
-"""``python -m stacks.urls``: the URLs the image build and the workflows need, from config alone."""
+"""``python -m constructs_lib.stacks.urls``: the URLs the image build and workflows need, from config."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from stacks import urls
+from constructs_lib.stacks import urls
 from tests.config.helpers import write_config
 from tests.conftest import CONFIG_DIR, ROOT, delete_key, set_key
 
@@ -109,7 +109,7 @@ def test_bad_arguments_exit_2(capsys):
 def test_runs_as_a_module_from_the_project_root():
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     done = subprocess.run(
-        [sys.executable, "-m", "stacks.urls", "stg"],
+        [sys.executable, "-m", "constructs_lib.stacks.urls", "stg"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -119,7 +119,7 @@ def test_runs_as_a_module_from_the_project_root():
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines()[0] == "NEXT_PUBLIC_API_URL=https://api.stg.cora.example.com"
     missing = subprocess.run(
-        [sys.executable, "-m", "stacks.urls", "dev"],
+        [sys.executable, "-m", "constructs_lib.stacks.urls", "dev"],
         cwd=ROOT,
         env=env,
         capture_output=True,

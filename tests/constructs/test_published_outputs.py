@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from constructs_lib import LocalBackendConfig, PublishedOutputs, PublishedOutputsProps, parameter_prefix
-from stacks import CoraAppStack, load_config
+from constructs_lib.stacks import CoraAppStack, load_config
 from tests.conftest import CONFIG_DIR, resources
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from stacks import EnvConfig
+from constructs_lib.stacks import EnvConfig
 
 Client = Callable[[str], Any]
 

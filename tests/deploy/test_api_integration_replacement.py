@@ -33,9 +33,9 @@ from constructs_lib import (
     ModularApiGatewayProps,
     apply_backend,
 )
+from constructs_lib.stacks.config import EmulatorConfig
+from constructs_lib.stacks.provider import add_aws_provider
 from devtools.emulators import Emulators, running, seed
-from stacks.config import EmulatorConfig
-from stacks.provider import add_aws_provider
 from tests.deploy.terraform_cli import terraform
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]

@@ -22,10 +22,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from constructs_lib.deploy import main as deploy_main
+from constructs_lib.stacks import load_config
 from devtools import preflight
 from devtools.emulators import Emulators, running, seed, seed_hosted_zone
 from devtools.local_values import push_stub_image
-from stacks import load_config
 from tests.conftest import ROOT
 from tests.deploy import domain_checks
 from tests.deploy.terraform_cli import terraform

@@ -10,9 +10,9 @@ import pytest
 from cdktf import App, TerraformStack
 
 from constructs_lib import EcrRepo, EcrRepoProps, LocalBackendConfig, apply_backend
+from constructs_lib.stacks.config import EmulatorConfig
+from constructs_lib.stacks.provider import add_aws_provider
 from devtools.emulators import Emulators, running
-from stacks.config import EmulatorConfig
-from stacks.provider import add_aws_provider
 from tests.deploy.terraform_cli import terraform
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]

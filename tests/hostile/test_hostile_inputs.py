@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from stacks import load_config
+from constructs_lib.stacks import load_config
 from tests.conftest import Mutation, delete_key, set_key
 from tests.hostile.harness import (
     CLEARED,

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 
 from constructs_lib import ConfigError, CorsConfig, HttpIntegration, JwtAuthorizer
 from constructs_lib._validation import ACCOUNT_ID, check_kms_key_arn, check_lambda_arn
+from constructs_lib.stacks import load_config
+from constructs_lib.stacks.config import EmulatorConfig, SupabaseConfig
 from constructs_lib.state_backend import check_region
-from stacks import load_config
-from stacks.config import EmulatorConfig, SupabaseConfig
 from tests.hostile.harness import toml
 from tests.property.grammars import CONFIG_DIR, PROFILE
 

@@ -23,7 +23,7 @@ from constructs_lib import (
     SecretProps,
 )
 from constructs_lib.modular_api_gateway import parse_route_key
-from stacks import load_config
+from constructs_lib.stacks import load_config
 from tests.property.grammars import (
     API_NAME,
     CONFIG_DIR,

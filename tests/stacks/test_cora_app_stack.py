@@ -10,7 +10,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from constructs_lib import ConfigError, LocalBackendConfig
 from constructs_lib._validation import is_secret_like
-from stacks import CoraAppStack, load_config
+from constructs_lib.stacks import CoraAppStack, load_config
 from tests.conftest import CONFIG_DIR, ENVIRONMENTS, STACKS, only, resources
 
 SECRET_NAMES = {"NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY"}

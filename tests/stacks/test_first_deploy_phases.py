@@ -16,7 +16,7 @@ import cdktf
 import pytest
 
 from constructs_lib import CoraInfraError, LocalBackendConfig
-from stacks import CoraAppStack, load_config
+from constructs_lib.stacks import CoraAppStack, load_config
 from tests.conftest import CONFIG_DIR, resources
 
 

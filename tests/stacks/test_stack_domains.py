@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 from cdktf import Testing
 
-from stacks import CoraAppStack, EnvConfig
-from stacks.config_domain import DomainConfig
+from constructs_lib.stacks import CoraAppStack, EnvConfig
+from constructs_lib.stacks.config_domain import DomainConfig
 from tests.conftest import ALL_ENVIRONMENTS, Synthesized, only, resources
 
 WITH_DOMAIN = ("stg", "prd", "local")

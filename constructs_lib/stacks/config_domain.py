@@ -1,7 +1,8 @@
 """The ``[domain]`` table: the app's and the API's public names, the one source of their URLs.
 
 ``NEXTAUTH_URL``, ``NEXT_PUBLIC_API_URL`` and the origins CORS admits are all derived from a
-:class:`DomainConfig` (see :class:`stacks.config.EnvConfig`), so no config can make them disagree.
+:class:`DomainConfig` (see :class:`constructs_lib.stacks.config.EnvConfig`), so no config can make
+them disagree.
 """
 
 from __future__ import annotations

@@ -15,11 +15,10 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from constructs_lib import ConfigError, CorsConfig, JwtAuthorizer, S3BackendConfig
 from constructs_lib._validation import ACCOUNT_ID, FROZEN, KMS_KEY_ARN, check_tags, format_validation_error
-from constructs_lib.state_backend import check_region
-from stacks.config_checks import literal_problems, removed_key_problems, shared_state_problems
-from stacks.config_domain import DomainConfig, unique_in_order
-from stacks.config_files import display, read_config, set_path
-from stacks.config_tables import (
+from constructs_lib.stacks.config_checks import literal_problems, removed_key_problems, shared_state_problems
+from constructs_lib.stacks.config_domain import DomainConfig, unique_in_order
+from constructs_lib.stacks.config_files import display, read_config, set_path
+from constructs_lib.stacks.config_tables import (
     DEFAULT_SECRETS,
     DEFAULT_TAG_KEYS,
     JWT_AUTHORIZER_NAME,
@@ -38,6 +37,7 @@ from stacks.config_tables import (
     StateConfig,
     SupabaseConfig,
 )
+from constructs_lib.state_backend import check_region
 
 # The tables are defined in config_tables; they are part of this module's API as before the split.
 __all__ = [

@@ -8,8 +8,8 @@ from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from constructs_lib import LocalBackendConfig, StateBucket, StateBucketProps, apply_backend, apply_policy
-from stacks.config import EmulatorConfig
-from stacks.provider import add_aws_provider
+from constructs_lib.stacks.config import EmulatorConfig
+from constructs_lib.stacks.provider import add_aws_provider
 
 # The bootstrap stacks' own state, relative to the folder Terraform runs in (``<outdir>/stacks/<id>``):
 # ``<outdir>/../.cora-state/``, which is ``.cora-state/`` at the project root for the default outdir.

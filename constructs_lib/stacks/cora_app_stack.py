@@ -29,8 +29,8 @@ from constructs_lib import (
 )
 from constructs_lib import published_outputs as published
 from constructs_lib.policy_rules import PROTECTED_ENVIRONMENTS
-from stacks.config import EnvConfig
-from stacks.provider import add_aws_provider
+from constructs_lib.stacks.config import EnvConfig
+from constructs_lib.stacks.provider import add_aws_provider
 
 
 class CoraAppStack(TerraformStack):

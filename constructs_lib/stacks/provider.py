@@ -8,7 +8,7 @@ from typing import Any
 from cdktf import TerraformStack, TerraformVariable
 
 from constructs_lib import _aws
-from stacks.config import EmulatorConfig
+from constructs_lib.stacks.config import EmulatorConfig
 
 # The AWS provider bindings pin the exact provider version they were generated from; any 5.x from
 # 5.99 on works with them, and the offline mirror (and most users) have a newer one.

@@ -1,6 +1,6 @@
 """The tables of an environment config (``[app]``, ``[auth]``, ``[state]``, ...) and their rules.
 
-:class:`stacks.config.EnvConfig` puts them together and adds the rules that span tables.
+:class:`constructs_lib.stacks.config.EnvConfig` puts them together and adds the rules that span tables.
 """
 
 from __future__ import annotations
@@ -246,7 +246,8 @@ class CorsSettings(BaseModel):
     """The ``[cors]`` table: the API's CORS besides the app's own origins.
 
     The app's origins come from ``[domain]`` and are always admitted (:attr:`EnvConfig.cors_config
-    <stacks.config.EnvConfig.cors_config>` derives the construct's :class:`~constructs_lib.CorsConfig`);
+    <constructs_lib.stacks.config.EnvConfig.cors_config>` derives the construct's
+    :class:`~constructs_lib.CorsConfig`);
     the other settings are the construct's, with its defaults and rules.
     """
 

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from constructs_lib._messages import shown_value
 from constructs_lib._validation import is_number_token, literal_text_problem
-from stacks.config_files import MAX_DEPTH
+from constructs_lib.stacks.config_files import MAX_DEPTH
 
 if TYPE_CHECKING:
-    from stacks.config import EnvConfig
+    from constructs_lib.stacks.config import EnvConfig
 
 
 _LITERAL_RULE = "config values are literal text: '${', '%{' and cdktf tokens are refused, escaped or not"

@@ -1,4 +1,4 @@
-"""``python -m stacks.urls <env>``: the app's URLs from config alone, before any deploy.
+"""``python -m constructs_lib.stacks.urls <env>``: the app's URLs from config alone, before any deploy.
 
 The image build needs ``NEXT_PUBLIC_API_URL`` (Next.js inlines ``NEXT_PUBLIC_*`` at build time) and the
 workflows need ``NEXTAUTH_URL`` and the app's origins; all derive from the environment's ``[domain]``.
@@ -20,15 +20,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from constructs_lib import ConfigError
-from stacks.config import Environment, load_config
-from stacks.config_files import display
+from constructs_lib.stacks.config import Environment, load_config
+from constructs_lib.stacks.config_files import display
 
 NO_DOMAIN = 3
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m stacks.urls", description="Print the app's URLs, derived from [domain] in config."
+        prog="python -m constructs_lib.stacks.urls",
+        description="Print the app's URLs, derived from [domain] in config.",
     )
     parser.add_argument("environment", help=f"one of: {', '.join(e.value for e in Environment)}")
     parser.add_argument(

@@ -1,0 +1,48 @@
+"""Per-environment stacks of a CORA project and the config they are built from."""
+
+from collections.abc import Sequence
+
+from cdktf import App
+
+from constructs_lib import LocalBackendConfig
+from constructs_lib.stacks.bootstrap_stack import StateBootstrapStack, bootstrap_stack_id
+from constructs_lib.stacks.config import EnvConfig, Environment, load_config
+from constructs_lib.stacks.cora_app_stack import CoraAppStack
+
+__all__ = [
+    "CoraAppStack",
+    "EnvConfig",
+    "Environment",
+    "StateBootstrapStack",
+    "bootstrap_stack_id",
+    "build_app",
+    "load_config",
+]
+
+
+def build_app(app: App, configs: Sequence[EnvConfig], *, local_state: bool = False) -> None:
+    """Add every environment stack, and one bootstrap stack per state bucket, to ``app``.
+
+    A state bucket lives in one account and region; the environments that keep their state in it are
+    that bucket's group, and its bootstrap stack is ``bootstrap-<env>[-<env>...]`` (``bootstrap-prd``,
+    ``bootstrap-local``): run it with that account's credentials before the first of them.
+    """
+    groups: dict[tuple[str, str, bool], list[EnvConfig]] = {}
+    for config in configs:
+        backend = (
+            LocalBackendConfig(path=f"terraform.{config.environment.value}.tfstate") if local_state else None
+        )
+        CoraAppStack(app, config, backend=backend)
+        state = config.s3_backend
+        groups.setdefault((state.bucket, state.region, state.emulated), []).append(config)
+    for (bucket, region, _), members in groups.items():
+        first = members[0]
+        StateBootstrapStack(
+            app,
+            bootstrap_stack_id(c.environment.value for c in members),
+            project=first.project,
+            bucket=bucket,
+            region=region,
+            account_id=next((c.account_id for c in members if c.account_id), None),
+            emulator=first.emulator,
+        )
