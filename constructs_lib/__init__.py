@@ -3,6 +3,8 @@
 The public API is everything in ``__all__``; other names are private and may change.
 """
 
+# First: starts the jsii kernel as one node process, before anything imports cdktf (see _kernel).
+import constructs_lib._kernel  # noqa: F401
 from constructs_lib.api_domain import ApiCustomDomain, ApiCustomDomainProps
 from constructs_lib.app_runner_domain import AppRunnerCustomDomain, AppRunnerCustomDomainProps
 from constructs_lib.app_runner_service import (
