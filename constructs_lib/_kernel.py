@@ -34,7 +34,7 @@ import jsii._runtime
 
 from constructs_lib._provider_loader import cache_dir
 
-DERIVATION_VERSION = 1
+DERIVATION_VERSION = 2
 PROGRAM = "lib__program.js"
 INDEX_WORKER = "lib__runtime-index-worker.js"
 # program.js opens its jsii API channel on the descriptor the relay sets up; here it is stdin/stdout.
@@ -64,6 +64,10 @@ const stdout = forward("stdout", 1);
 const stderr = forward("stderr", 2);
 Object.defineProperty(process, "stdout", {{ configurable: true, enumerable: true, get: () => stdout }});
 Object.defineProperty(process, "stderr", {{ configurable: true, enumerable: true, get: () => stderr }});
+
+// The relay starts the kernel with --preserve-symlinks; here NODE_PRESERVE_SYMLINKS=1 does the same for
+// module resolution, and the kernel reads the flag from execArgv to link, not copy, cached packages.
+if (!process.execArgv.includes("--preserve-symlinks")) process.execArgv.push("--preserve-symlinks");
 
 require(path.join(__dirname, "..", "lib", "program.js"));
 """

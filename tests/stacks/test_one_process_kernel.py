@@ -30,7 +30,9 @@ KERNEL_PROCESSES = """
                 found += [int(c) for c in listing.read().split()]
         return found
 
-    print(json.dumps({"argv": process.args, "children": children(process.pid)}))
+    with open(f"/proc/{process.pid}/environ", "rb") as environ:
+        variables = [v.decode() for v in environ.read().split(b"\\0") if v]
+    print(json.dumps({"argv": process.args, "children": children(process.pid), "environ": variables}))
 """
 
 
@@ -66,6 +68,9 @@ def test_the_kernel_is_one_node_process_with_no_relay():
     seen = json.loads(run.stdout)
     assert seen["argv"][-1].endswith("/bin/kernel.js"), seen["argv"]
     assert seen["children"] == [], "jsii-runtime.js's relay spawns the kernel as a second node process"
+    # Module resolution as under the relay's --preserve-symlinks (the launcher also puts the flag in
+    # execArgv, where the kernel looks before linking cached packages instead of copying them).
+    assert "NODE_PRESERVE_SYMLINKS=1" in seen["environ"]
 
 
 def test_the_stock_kernel_on_request():
@@ -101,10 +106,10 @@ def test_what_js_code_prints_is_forwarded_like_the_relay_does(tmp_path):
     launcher = _kernel.derive_runtime(tmp_path)
     (launcher.parent.parent / "lib" / "program.js").write_text(
         'console.log("to stdout"); console.error("to stderr"); process.stderr.write("raw");'
-        'require("fs").writeSync(1, "{\\"hello\\":\\"x\\"}\\n");'
+        'require("fs").writeSync(1, JSON.stringify(process.execArgv) + "\\n");'
     )
     run = subprocess.run(["node", str(launcher)], capture_output=True, timeout=60, check=True)
-    assert run.stdout == b'{"hello":"x"}\n'
+    assert json.loads(run.stdout) == ["--preserve-symlinks"]  # the API channel, nothing else on it
     lines = [json.loads(line) for line in run.stderr.decode().splitlines()]
     decoded = [(tag, base64.b64decode(data)) for line in lines for tag, data in line.items()]
     assert decoded == [("stdout", b"to stdout\n"), ("stderr", b"to stderr\n"), ("stderr", b"raw")]
