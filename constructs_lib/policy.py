@@ -153,6 +153,8 @@ class OrganisationPolicy:
         # (resolving a stack costs ~20 ms) unless constructs were added since ``check_app``.
         self._passed_at: int | None = None
         self._stack: TerraformStack | None = None
+        # Set by ``checked_synth.synth_app`` while it synthesizes: it checks the written JSON itself.
+        self._deferred = False
 
     def violations(self, stack: TerraformStack) -> list[Violation]:
         """Unsuppressed violations in ``stack``; suppressed ones are recorded in its JSON metadata."""
@@ -182,7 +184,7 @@ class OrganisationPolicy:
 
         Violations become error annotations on the offending constructs, which make cdktf refuse the
         stack with ``[<path>] <rule>: <message>`` lines, so nothing is returned here."""
-        if self._stack is not None:
+        if self._stack is not None and not self._deferred:
             self._annotate(self._stack)
         return []
 

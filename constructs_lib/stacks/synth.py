@@ -21,12 +21,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from cdktf import App
-from jsii.errors import JSIIError
 from pydantic import ValidationError
 
 from constructs_lib._validation import format_validation_error
+from constructs_lib.checked_synth import SynthWriteError, synth_app
 from constructs_lib.errors import ConfigError, CoraInfraError
-from constructs_lib.policy import check_app
 from constructs_lib.stacks import build_app
 from constructs_lib.stacks.config import EnvConfig, Environment, load_configs
 from constructs_lib.stacks.config_files import display
@@ -152,20 +151,18 @@ def run(config_dir: Path | str = "config", *, build: BuildApp | None = None) -> 
             problems.append(outdir_problem)
         if problems:
             raise ConfigError("\n".join(problems))
-        app = App(outdir=outdir)
-        _build(app, configs, config_dir, local_state=local_state, build=build)
-        check_app(app)  # organisation rules of every stack, before anything is written
+        # Builds, checks the organisation rules of every stack and writes them, each rendered once;
+        # nothing reaches the output folder when a rule is broken.
+        synth_app(outdir, lambda app: _build(app, configs, config_dir, local_state=local_state, build=build))
+    except SynthWriteError as wrapped:
+        cause = wrapped.__cause__ or wrapped
+        # The jsii kernel raises RuntimeError whose message starts with the cause (ENOTDIR, EACCES, ...).
+        text = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
+        reason = next((line.strip() for line in text.splitlines() if line.strip()), type(cause).__name__)
+        print(f"error: CDKTF_OUTDIR={outdir!r}: cannot write the stacks: {reason}", file=sys.stderr)
+        return 2
     except (CoraInfraError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
-    try:
-        Path(outdir).mkdir(parents=True, exist_ok=True)
-        app.synth()
-    except (OSError, RuntimeError, JSIIError) as err:
-        # The jsii kernel raises RuntimeError whose message starts with the cause (ENOTDIR, EACCES, ...).
-        text = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        reason = next((line.strip() for line in text.splitlines() if line.strip()), type(err).__name__)
-        print(f"error: CDKTF_OUTDIR={outdir!r}: cannot write the stacks: {reason}", file=sys.stderr)
         return 2
     for config in configs:
         if config.domain is None:
