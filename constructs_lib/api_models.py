@@ -7,6 +7,7 @@ turns these into resources; nothing here touches the provider.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Literal
@@ -357,8 +358,9 @@ class ApiModule(BaseModel):
 def check_routes(routes: Iterable[ApiRoute], authorizer_names: Iterable[str]) -> None:
     """Raise ``ValueError`` on duplicate route keys or references to unknown authorizers."""
     known = list(authorizer_names)
-    keys = [r.key for r in routes]
-    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    routes = list(routes)
+    # One pass, not a count of each key over the whole list (quadratic: seconds at 20,000 routes).
+    dupes = sorted(key for key, seen in Counter(r.key for r in routes).items() if seen > 1)
     if dupes:
         raise ValueError(f"duplicate route keys: {', '.join(dupes)}; each METHOD /path is added once")
     for route in routes:
