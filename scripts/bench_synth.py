@@ -8,21 +8,24 @@ In one run, N times each and alternating (so machine noise hits all of them alik
   (c) cdktf    ``npx cdktf synth``: the same through the cdktf CLI
 
 and prints the median, min and max wall time and peak RSS of each, and the ratio of the medians b/a.
+Then it runs ``scripts/bench_scale.py``: the marginal cost of a route on a stack of 10 modules x up to
+20 routes, and whether that cost stays flat as routes grow (see there).
 Peak RSS ("RSS MB") is that of the largest process of the run's whole tree (Python, the jsii node
 kernel and its launcher, the CLI): each process's VmHWM, read every 10 ms. This is the convention of
 the figures the targets were set from (the eager import's 551 MB is the Python process alone). "tree
 MB" is also printed: the largest sum of all the tree's processes' RSS at one moment. One untimed round
 runs first so every variant starts from the same warm file cache.
 
-Targets (exit 1 if missed): b/a <= 0.10 and peak RSS of (b) <= 200 MB.
+Targets (exit 1 if missed): b/a <= 0.10, peak RSS of (b) <= 200 MB, and linear growth per route.
 
     .venv/bin/python scripts/bench_synth.py            # N=5
-    .venv/bin/python scripts/bench_synth.py -n 9 --no-cdktf
+    .venv/bin/python scripts/bench_synth.py -n 9 --no-cdktf --no-scale
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -138,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=5, help="timed runs of each variant (default 5)")
     parser.add_argument("--no-cdktf", action="store_true", help="skip (c), npx cdktf synth")
+    parser.add_argument("--no-scale", action="store_true", help="skip the per-route scale benchmark")
     args = parser.parse_args(argv)
 
     python = sys.executable
@@ -193,7 +197,22 @@ def main(argv: list[str] | None = None) -> int:
         f"(for reference: all processes of (b) together at their largest moment, worst run: "
         f"{synth.tree_rss():.0f} MB; (a): {eager.tree_rss():.0f} MB)"
     )
-    return 0 if ratio_ok and rss_ok else 1
+    scale_ok = True
+    if not args.no_scale:
+        scale = _scale(base)
+        print("\n".join(scale["lines"]))
+        scale_ok = bool(scale["linear"])
+    return 0 if ratio_ok and rss_ok and scale_ok else 1
+
+
+def _scale(env: dict[str, str]) -> dict[str, object]:
+    """``scripts/bench_scale.py --json`` in its own process (its kernel is not this one's)."""
+    argv = [sys.executable, str(ROOT / "scripts" / "bench_scale.py"), "--json"]
+    run = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if run.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} failed ({run.returncode}):\n{run.stderr}")
+    result: dict[str, object] = json.loads(run.stdout)
+    return result
 
 
 if __name__ == "__main__":
