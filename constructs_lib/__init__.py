@@ -15,6 +15,7 @@ from constructs_lib.app_runner_service import (
     Memory,
 )
 from constructs_lib.ecr_repo import EcrRepo, EcrRepoProps, TagMutability
+from constructs_lib.environment import SHARED, Environment, PolicyEnvironment
 from constructs_lib.errors import ConfigError, CoraInfraError
 from constructs_lib.hosted_zone import HostedZone, HostedZoneProps
 from constructs_lib.iam import PolicyStatement
@@ -55,6 +56,7 @@ from constructs_lib.state_backend import (
 
 __all__ = [
     "RULES",
+    "SHARED",
     "AnyRoutePreflight",
     "ApiCustomDomain",
     "ApiCustomDomainProps",
@@ -74,6 +76,7 @@ __all__ = [
     "Cpu",
     "EcrRepo",
     "EcrRepoProps",
+    "Environment",
     "HealthCheck",
     "HealthCheckProtocol",
     "HostedZone",
@@ -88,6 +91,7 @@ __all__ = [
     "ModularApiGateway",
     "ModularApiGatewayProps",
     "OrganisationPolicy",
+    "PolicyEnvironment",
     "PolicyStatement",
     "PolicyViolationError",
     "PublishedOutputs",

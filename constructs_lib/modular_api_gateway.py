@@ -13,6 +13,7 @@ from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from constructs_lib import _aws
+from constructs_lib._ids import unique_id
 from constructs_lib.api_gateway_props import ACCESS_LOG_FORMAT, ModularApiGatewayProps
 from constructs_lib.api_models import (
     CORS_METHODS,
@@ -86,7 +87,8 @@ class ModularApiGateway(Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: ModularApiGatewayProps) -> None:
-        super().__init__(scope, id_)
+        with unique_id("ModularApiGateway", scope, id_):
+            super().__init__(scope, id_)
         self.props = props
         tags = dict(props.tags) or None
         cors = props.cors

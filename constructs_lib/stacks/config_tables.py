@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
@@ -40,6 +39,7 @@ from constructs_lib._validation import (
 )
 from constructs_lib.api_models import DEFAULT_CORS_HEADERS, DEFAULT_CORS_METHODS, check_origin
 from constructs_lib.app_runner_service import check_cpu_memory
+from constructs_lib.environment import PINNED_TAG_ENVIRONMENTS, Environment
 from constructs_lib.modular_api_gateway import check_routes
 from constructs_lib.state_backend import BucketName, Region, StateKey
 
@@ -63,21 +63,10 @@ PLAIN_ENV_NAMES = (
 )
 
 
-class Environment(StrEnum):
-    """The deployment environments; each is a stack of the same name."""
-
-    DEV = "dev"
-    STG = "stg"
-    PRD = "prd"
-    LOCAL = "local"
-    """Runs against emulators on this machine (moto and the App Runner emulator): no AWS account."""
-
-
 # Environments where any origin may call the API.
 OPEN_CORS = frozenset({Environment.DEV, Environment.LOCAL})
-# Environments that deploy only pinned image tags: a moving tag would make a deploy irreproducible.
-PINNED_TAGS = frozenset({Environment.STG, Environment.PRD})
-MOVING_TAGS = frozenset({"latest", "main", "master", "stable", "prod", "production"})
+# Environments that deploy only pinned image tags (the library's rule, checked here too to name the key).
+PINNED_TAGS = PINNED_TAG_ENVIRONMENTS
 _LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\]):[0-9]+$")
 
 

@@ -28,6 +28,7 @@ from constructs_lib import (
     parameter_prefix,
 )
 from constructs_lib import published_outputs as published
+from constructs_lib._ids import unique_id
 from constructs_lib.policy_rules import PROTECTED_ENVIRONMENTS
 from constructs_lib.stacks.config import EnvConfig
 from constructs_lib.stacks.provider import add_aws_provider
@@ -45,7 +46,8 @@ class CoraAppStack(TerraformStack):
 
     def __init__(self, scope: Construct, config: EnvConfig, *, backend: BackendConfig | None = None) -> None:
         env = config.environment.value
-        super().__init__(scope, env)
+        with unique_id("CoraAppStack", scope, env):
+            super().__init__(scope, env)
         # Images and secret values of stg and prd must not be lost to an ordinary apply.
         stateful = config.environment.value in PROTECTED_ENVIRONMENTS
         self.config = config
@@ -58,7 +60,7 @@ class CoraAppStack(TerraformStack):
             tags={**config.tags, "project": config.project, "environment": env, "managed-by": "cora-infra"},
         )
         apply_backend(self, backend or config.s3_backend)
-        apply_policy(self, environment=env)
+        apply_policy(self, environment=config.environment)
 
         self.repository = EcrRepo(
             self,
