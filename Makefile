@@ -15,7 +15,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform reads providers through this project's CLI config (offline mirror when one exists).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraformrc
 
-.PHONY: FORCE install warm synth test lint lint-workflows typecheck unit scan bench list deploy lock demo-local destroy clean clean-caches
+.PHONY: FORCE install warm wheel synth test lint lint-workflows typecheck unit scan bench list deploy lock demo-local destroy clean clean-caches
 .DEFAULT_GOAL := test
 
 install: $(STAMP)/python $(STAMP)/node .terraformrc warm
@@ -42,6 +42,13 @@ $(STAMP)/node: package.json package-lock.json
 
 .terraformrc: scripts/terraform_cli_config.py FORCE
 	$(PYTHON) scripts/terraform_cli_config.py $@ >/dev/null
+
+## The wheel other CORA projects install (dist/cora_infra-<version>-py3-none-any.whl; CI uploads it).
+wheel: $(STAMP)/python
+	rm -rf dist build
+	$(PY) -m pip wheel --no-deps --disable-pip-version-check --quiet -w dist .
+	@rm -rf build
+	@ls dist/*.whl
 
 ## Synthesize all environment stacks into cdktf.out/stacks/<env>/cdk.tf.json (offline).
 synth: install

@@ -1,7 +1,10 @@
 """cora-infra: cdktf constructs for a containerised Next.js app on App Runner behind an HTTP API.
 
-The public API is everything in ``__all__``; other names are private and may change.
+The public API is everything in ``__all__``; other names are private and may change. Versions follow
+semantic versioning (see CHANGELOG.md).
 """
+
+__version__ = "0.2.0"
 
 from constructs_lib.api_domain import ApiCustomDomain, ApiCustomDomainProps
 from constructs_lib.app_runner_domain import AppRunnerCustomDomain, AppRunnerCustomDomainProps
@@ -106,6 +109,7 @@ __all__ = [
     "TagMutability",
     "Throttling",
     "Violation",
+    "__version__",
     "apply_backend",
     "apply_policy",
     "check_app",
