@@ -1,4 +1,10 @@
-"""Per-environment stacks of a CORA project and the config they are built from."""
+"""Per-environment stacks of a CORA project and the config they are built from (public API).
+
+A consuming project's ``main.py`` is ``sys.exit(constructs_lib.stacks.synth.run("config"))``; to add
+stacks or resources of its own, it passes ``build=`` a function that calls :func:`build_app` (or
+builds :class:`CoraAppStack` itself) and adds them. :func:`add_aws_provider` is the provider every
+stack needs: it asks for ``~> 5.99`` (the bindings alone would pin exactly 5.99.1).
+"""
 
 from collections.abc import Sequence
 
@@ -6,17 +12,20 @@ from cdktf import App
 
 from constructs_lib import LocalBackendConfig
 from constructs_lib.stacks.bootstrap_stack import StateBootstrapStack, bootstrap_stack_id
-from constructs_lib.stacks.config import EnvConfig, Environment, load_config
+from constructs_lib.stacks.config import EnvConfig, Environment, load_config, load_configs
 from constructs_lib.stacks.cora_app_stack import CoraAppStack
+from constructs_lib.stacks.provider import add_aws_provider
 
 __all__ = [
     "CoraAppStack",
     "EnvConfig",
     "Environment",
     "StateBootstrapStack",
+    "add_aws_provider",
     "bootstrap_stack_id",
     "build_app",
     "load_config",
+    "load_configs",
 ]
 
 
