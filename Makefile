@@ -74,8 +74,9 @@ scan: install $(STAMP)/scan
 ## The library as a new project meets it: the wheel built from this checkout, installed into a clean venv
 ## outside the repository without constraints.txt; the fixture project tests/consumer/acme synthesized
 ## (before and after cora-infra warm), terraform-validated and type-checked (mypy --strict, no plugin).
+## The checked wheel is left in dist/.
 consumer: install
-	$(PY) scripts/consumer_check.py
+	$(PY) scripts/consumer_check.py --dist dist
 
 $(STAMP)/scan: constraints-scan.txt
 	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)

@@ -17,7 +17,7 @@ From this checkout, outside the repository (a temporary folder):
 Prints each step's wall time and peak RSS (the largest process of its tree); exits 1 on the first
 failed step with its command and output.
 
-    .venv/bin/python scripts/consumer_check.py [--keep]
+    .venv/bin/python scripts/consumer_check.py [--keep] [--dist dist]   # --dist: keep the checked wheel
 """
 
 from __future__ import annotations
@@ -256,6 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run every step in a temporary folder; 0 on success, 1 on the first failure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (printed)")
+    parser.add_argument("--dist", type=Path, default=None, help="copy the checked wheel into this folder")
     args = parser.parse_args(argv)
     start = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="cora-consumer-")).resolve()
@@ -263,8 +264,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"the temporary folder {work} is inside the repository; set TMPDIR elsewhere")
     timings: list[Timing] = []
     try:
-        build_and_install(work, timings)
+        wheel = build_and_install(work, timings)
         check_project(work, timings)
+        if args.dist is not None:
+            args.dist.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(wheel, args.dist / wheel.name)
+            print(f"wheel: {args.dist / wheel.name}")
     except StepFailedError as failure:
         report(timings)
         print(f"consumer check FAILED after {time.monotonic() - start:.1f} s: {failure}", file=sys.stderr)

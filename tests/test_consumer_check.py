@@ -123,5 +123,5 @@ def test_the_check_is_part_of_make_test():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     test_line = next(line for line in makefile.splitlines() if line.startswith("test:"))
     assert "consumer" in test_line.split()
-    assert "\t$(PY) scripts/consumer_check.py\n" in makefile
+    assert "\t$(PY) scripts/consumer_check.py --dist dist\n" in makefile
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
