@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import tomllib
-
+import constructs_lib
 from tests.conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "consumer" / "acme"
@@ -34,7 +33,7 @@ def test_the_tool_config_shown_is_the_fixtures_line_for_line():
 
 def test_the_install_commands_name_a_version_tag_and_warm():
     (commands,) = _blocks("sh")
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    version = constructs_lib.__version__  # pyproject.toml reads it from there
     assert f'"cora-infra @ git+https://github.com/<org>/cora-infra@v{version}"' in commands
     assert f"dist/cora_infra-{version}-py3-none-any.whl" in commands
     assert "cora-infra warm" in commands

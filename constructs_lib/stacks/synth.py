@@ -25,6 +25,7 @@ from jsii.errors import JSIIError
 from pydantic import ValidationError
 
 from constructs_lib._validation import format_validation_error
+from constructs_lib.environment import check_environment
 from constructs_lib.errors import ConfigError, CoraInfraError
 from constructs_lib.policy import check_app
 from constructs_lib.stacks import build_app
@@ -42,9 +43,21 @@ def _setting(name: str, allowed: tuple[str, ...], default: str) -> str:
     return value
 
 
-def _environments() -> list[str]:
-    """``CORA_ENVIRONMENTS``: known environment names, each once (default: all)."""
-    known = [e.value for e in Environment]
+def _project_environments(environments: Sequence[Environment | str] | None) -> list[str]:
+    """The project's environments (``run(environments=...)``; default: all four), each once."""
+    if environments is None:
+        return [e.value for e in Environment]
+    names = [str(check_environment(e, field="run(environments=...)")) for e in environments]
+    if not names:
+        raise ConfigError("run(environments=...) is empty; list the project's environments")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(f"run(environments=...) lists {', '.join(map(repr, repeated))} more than once")
+    return names
+
+
+def _environments(known: Sequence[str]) -> list[str]:
+    """``CORA_ENVIRONMENTS``: some of the project's environments, each once (default: all of them)."""
     wanted = [e.strip() for e in os.environ.get("CORA_ENVIRONMENTS", ",".join(known)).split(",")]
     names = [e for e in wanted if e]
     if not names:
@@ -122,8 +135,16 @@ def _no_domain_note(config: EnvConfig) -> str:
     )
 
 
-def run(config_dir: Path | str = "config", *, build: BuildApp | None = None) -> int:
+def run(
+    config_dir: Path | str = "config",
+    *,
+    build: BuildApp | None = None,
+    environments: Sequence[Environment | str] | None = None,
+) -> int:
     """Build and synthesize the stacks from ``config_dir`` (``$CORA_CONFIG_DIR`` wins); return the exit code.
+
+    ``environments``: the project's environments, each with its ``<env>.toml`` (default: dev, stg, prd
+    and local); ``CORA_ENVIRONMENTS`` selects some of them.
 
     ``build(app, configs, local_state=...)`` adds the stacks (default
     :func:`constructs_lib.stacks.build_app`); pass your own to add more.
@@ -140,7 +161,7 @@ def run(config_dir: Path | str = "config", *, build: BuildApp | None = None) -> 
         if _setting("CORA_SKIP_SERVICE", ("", "0", "1"), "") == "1":
             overrides["app.create_service"] = False
         local_state = _setting("CORA_STATE_BACKEND", ("s3", "local"), "s3") == "local"
-        environments = _environments()
+        environments = _environments(_project_environments(environments))
         config_dir = _config_dir(Path(config_dir))
         problems: list[str] = []
         try:

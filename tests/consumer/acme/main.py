@@ -8,9 +8,7 @@ from pathlib import Path
 
 # jsii prints a banner on every run under Node 20 (end of life).
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-# acme has dev and prd only (cora-infra builds dev, stg, prd and local unless told).
-os.environ.setdefault("CORA_ENVIRONMENTS", "dev,prd")
-
+from constructs_lib import Environment
 from constructs_lib.stacks.synth import run
 
 from stacks import build_app
@@ -20,7 +18,8 @@ CONFIG_DIR = Path(__file__).resolve().parent / "config"
 
 def main() -> int:
     """Build and synthesize acme's stacks; return the process exit code."""
-    return run(CONFIG_DIR, build=build_app)
+    # acme has dev and prd only (cora-infra's default is dev, stg, prd and local).
+    return run(CONFIG_DIR, build=build_app, environments=(Environment.DEV, Environment.PRD))
 
 
 if __name__ == "__main__":
