@@ -33,7 +33,7 @@ class AlertsStack(TerraformStack):
                 bucket=state.bucket, key=f"{config.project}/{env}/alerts.tfstate", region=state.region
             ),
         )
-        apply_policy(self, environment=env)
+        apply_policy(self, environment=config.environment)
         topic = SnsTopic(
             self, "alerts", name=f"{config.project}-{env}-alerts", kms_master_key_id="alias/aws/sns"
         )
