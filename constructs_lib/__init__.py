@@ -16,6 +16,15 @@ from constructs_lib.app_runner_service import (
 )
 from constructs_lib.ecr_repo import EcrRepo, EcrRepoProps, TagMutability
 from constructs_lib.errors import ConfigError, CoraInfraError
+from constructs_lib.feature_modules import (
+    FeatureModule,
+    FeatureModuleInputs,
+    HclFeatureModule,
+    HclFeatureModuleProps,
+    ModuleLayout,
+    check_module_source,
+    module_source_dir,
+)
 from constructs_lib.hosted_zone import HostedZone, HostedZoneProps
 from constructs_lib.iam import PolicyStatement
 from constructs_lib.modular_api_gateway import (
@@ -23,6 +32,7 @@ from constructs_lib.modular_api_gateway import (
     ApiModule,
     ApiRoute,
     CorsConfig,
+    HclRoutes,
     HttpIntegration,
     HttpMethod,
     JwtAuthorizer,
@@ -74,6 +84,11 @@ __all__ = [
     "Cpu",
     "EcrRepo",
     "EcrRepoProps",
+    "FeatureModule",
+    "FeatureModuleInputs",
+    "HclFeatureModule",
+    "HclFeatureModuleProps",
+    "HclRoutes",
     "HealthCheck",
     "HealthCheckProtocol",
     "HostedZone",
@@ -87,6 +102,7 @@ __all__ = [
     "Memory",
     "ModularApiGateway",
     "ModularApiGatewayProps",
+    "ModuleLayout",
     "OrganisationPolicy",
     "PolicyStatement",
     "PolicyViolationError",
@@ -105,6 +121,8 @@ __all__ = [
     "apply_backend",
     "apply_policy",
     "check_app",
+    "check_module_source",
+    "module_source_dir",
     "parameter_prefix",
     "suppress",
 ]
