@@ -53,7 +53,7 @@ class CoraAppStack(TerraformStack):
     ``config/``; :func:`constructs_lib.stacks.synth.run` passes the config folder's parent), each added
     as an :class:`~constructs_lib.HclFeatureModule` with the inputs ``name_prefix``
     (``<project>-<env>``), ``environment`` and ``tags`` (the config's), its routes wired into the API.
-    A missing module folder is refused before any construct is created.
+    A missing module folder is refused before any resource is created.
     """
 
     def __init__(
@@ -65,9 +65,9 @@ class CoraAppStack(TerraformStack):
         project_root: Path | None = None,
     ) -> None:
         env = config.environment.value
-        # Before any construct: a missing module is a config error, not a half-built stack.
-        sources = _module_sources(config, project_root)
         super().__init__(scope, env)
+        # Before any resource: a missing module is a config error, not a half-built stack.
+        sources = _module_sources(config, project_root)
         # Images and secret values of stg and prd must not be lost to an ordinary apply.
         stateful = config.environment.value in PROTECTED_ENVIRONMENTS
         self.config = config
