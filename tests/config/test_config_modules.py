@@ -6,8 +6,8 @@ import pytest
 
 from constructs_lib import ConfigError, ModuleLayout
 from constructs_lib.stacks import load_config
-from tests.conftest import set_key
 from tests.config.helpers import write_config
+from tests.conftest import set_key
 
 
 def test_sample_configs_have_no_modules(configs):
