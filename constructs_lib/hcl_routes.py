@@ -197,8 +197,9 @@ def wire_hcl_routes(
         "authorization_scopes", f"${{length({_SCOPES}) > 0 ? each.value.authorization_scopes : null}}"
     )
 
+    # try(): a malformed key is reported by the integrations' precondition, not as an index error here.
     method = 'split(" ", each.key)[0] == "ANY" ? "*" : split(" ", each.key)[0]'
-    path = 'replace(split(" ", each.key)[1], "/\\\\{[^}]+\\\\}/", "*")'
+    path = 'replace(try(split(" ", each.key)[1], ""), "/\\\\{[^}]+\\\\}/", "*")'
     permissions = _aws.LambdaPermission(
         scope,
         f"{id_}-permissions",

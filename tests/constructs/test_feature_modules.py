@@ -212,7 +212,7 @@ def test_each_permission_is_scoped_to_its_route(synth):
     assert permission["source_arn"] == (
         f"${{aws_apigatewayv2_api.{api_id}.execution_arn}}/*/"
         '${split(" ", each.key)[0] == "ANY" ? "*" : split(" ", each.key)[0]}'
-        '${replace(split(" ", each.key)[1], "/\\\\{[^}]+\\\\}/", "*")}'
+        '${replace(try(split(" ", each.key)[1], ""), "/\\\\{[^}]+\\\\}/", "*")}'
     )
 
 

@@ -42,6 +42,7 @@ variable "tags" {{ type = map(string) }}
 output "routes" {{
   value = {{
     "GET items"         = {{ function_arn = "{FN}" }}
+    "GETitems"          = {{ function_arn = "{FN}" }}
     "GET /orders"       = {{ function_arn = "{FN}", authorizer = "auth0" }}
     "OPTIONS /orders"   = {{ function_arn = "{FN}", authorizer = "okta" }}
     "GET /v1/status"    = {{ function_arn = "{FN}" }}
@@ -118,6 +119,11 @@ def where(key: str) -> str:
 
 def test_a_malformed_route_key_fails_the_plan(plan_errors):
     assert f"{where('GET items')}: a route key is 'METHOD /path' with one space" in plan_errors
+
+
+def test_a_key_without_a_space_is_reported_by_the_precondition_only(plan_errors):
+    assert f"{where('GETitems')}: a route key is 'METHOD /path' with one space" in plan_errors
+    assert "Invalid index" not in plan_errors  # the permission's source ARN does not fail first
 
 
 def test_an_unknown_authorizer_fails_the_plan(plan_errors):
