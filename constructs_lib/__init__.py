@@ -20,6 +20,15 @@ from constructs_lib.app_runner_service import (
 from constructs_lib.ecr_repo import EcrRepo, EcrRepoProps, TagMutability
 from constructs_lib.environment import SHARED, Environment, PolicyEnvironment
 from constructs_lib.errors import ConfigError, CoraInfraError
+from constructs_lib.feature_modules import (
+    FeatureModule,
+    FeatureModuleInputs,
+    HclFeatureModule,
+    HclFeatureModuleProps,
+    ModuleLayout,
+    check_module_source,
+    module_source_dir,
+)
 from constructs_lib.hosted_zone import HostedZone, HostedZoneProps
 from constructs_lib.iam import PolicyStatement
 from constructs_lib.modular_api_gateway import (
@@ -27,6 +36,7 @@ from constructs_lib.modular_api_gateway import (
     ApiModule,
     ApiRoute,
     CorsConfig,
+    HclRoutes,
     HttpIntegration,
     HttpMethod,
     JwtAuthorizer,
@@ -80,6 +90,11 @@ __all__ = [
     "EcrRepo",
     "EcrRepoProps",
     "Environment",
+    "FeatureModule",
+    "FeatureModuleInputs",
+    "HclFeatureModule",
+    "HclFeatureModuleProps",
+    "HclRoutes",
     "HealthCheck",
     "HealthCheckProtocol",
     "HostedZone",
@@ -93,6 +108,7 @@ __all__ = [
     "Memory",
     "ModularApiGateway",
     "ModularApiGatewayProps",
+    "ModuleLayout",
     "OrganisationPolicy",
     "PolicyEnvironment",
     "PolicyStatement",
@@ -113,6 +129,8 @@ __all__ = [
     "apply_backend",
     "apply_policy",
     "check_app",
+    "check_module_source",
+    "module_source_dir",
     "parameter_prefix",
     "suppress",
 ]

@@ -7,6 +7,7 @@ stack needs: it asks for ``~> 5.99`` (the bindings alone would pin exactly 5.99.
 """
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from cdktf import App
 
@@ -29,8 +30,13 @@ __all__ = [
 ]
 
 
-def build_app(app: App, configs: Sequence[EnvConfig], *, local_state: bool = False) -> None:
+def build_app(
+    app: App, configs: Sequence[EnvConfig], *, local_state: bool = False, project_root: Path | None = None
+) -> None:
     """Add every environment stack, and one bootstrap stack per state bucket, to ``app``.
+
+    ``project_root`` (the folder of ``cdktf.json`` and ``config/``) is where the ``[modules]`` feature
+    modules are found; it is needed only when a config lists some.
 
     A state bucket lives in one account and region; the environments that keep their state in it are
     that bucket's group, and its bootstrap stack is ``bootstrap-<env>[-<env>...]`` (``bootstrap-prd``,
@@ -41,7 +47,7 @@ def build_app(app: App, configs: Sequence[EnvConfig], *, local_state: bool = Fal
         backend = (
             LocalBackendConfig(path=f"terraform.{config.environment.value}.tfstate") if local_state else None
         )
-        CoraAppStack(app, config, backend=backend)
+        CoraAppStack(app, config, backend=backend, project_root=project_root)
         state = config.s3_backend
         groups.setdefault((state.bucket, state.region, state.emulated), []).append(config)
     for (bucket, region, _), members in groups.items():

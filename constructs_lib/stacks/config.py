@@ -33,6 +33,7 @@ from constructs_lib.stacks.config_tables import (
     EcrConfig,
     EmulatorConfig,
     EncryptionConfig,
+    ModulesConfig,
     StateConfig,
     SupabaseConfig,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "EncryptionConfig",
     "EnvConfig",
     "Environment",
+    "ModulesConfig",
     "StateConfig",
     "SupabaseConfig",
     "load_config",
@@ -85,6 +87,8 @@ class EnvConfig(BaseModel):
     """Default: no origins besides the app's, and the construct's CORS defaults."""
     api: ApiConfig = Field(default_factory=ApiConfig)
     ecr: EcrConfig = Field(default_factory=EcrConfig)
+    modules: ModulesConfig = Field(default_factory=ModulesConfig)
+    """Default: no HCL feature modules."""
     encryption: EncryptionConfig = Field(default_factory=EncryptionConfig)
     tags: Mapping[str, str] = Field(default_factory=dict)
     emulator: EmulatorConfig | None = None

@@ -15,6 +15,7 @@ one ``error:`` line per problem). Settings from the environment (read here, neve
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -109,14 +110,30 @@ def _stack_being_built(app: App, files: Mapping[str, str]) -> str:
     return f"{named} (while building stack {stack!r})" if stack else named
 
 
+def _takes_project_root(build: BuildApp) -> bool:
+    """Whether ``build`` accepts ``project_root=`` (builds written before it existed do not)."""
+    try:
+        parameters = inspect.signature(build).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "project_root" or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
 def _build(
-    app: App, configs: Sequence[EnvConfig], config_dir: Path, *, local_state: bool, build: BuildApp
+    app: App,
+    configs: Sequence[EnvConfig],
+    config_dir: Path,
+    *,
+    local_state: bool,
+    build: BuildApp,
+    project_root: Path,
 ) -> None:
     """``build_app``, with a construct's refusal worded like a config error (config checks should
     catch everything first; this is the fallback)."""
     files = {c.environment.value: display(config_dir / f"{c.environment.value}.toml") for c in configs}
+    extra = {"project_root": project_root} if _takes_project_root(build) else {}
     try:
-        build(app, configs, local_state=local_state)
+        build(app, configs, local_state=local_state, **extra)
     except ValidationError as err:
         source = _stack_being_built(app, files)
         raise ConfigError(format_validation_error(err, source=source, qualify=True)) from None
@@ -140,14 +157,17 @@ def run(
     *,
     build: BuildApp | None = None,
     environments: Sequence[Environment | str] | None = None,
+    project_root: Path | str | None = None,
 ) -> int:
     """Build and synthesize the stacks from ``config_dir`` (``$CORA_CONFIG_DIR`` wins); return the exit code.
 
     ``environments``: the project's environments, each with its ``<env>.toml`` (default: dev, stg, prd
     and local); ``CORA_ENVIRONMENTS`` selects some of them.
 
-    ``build(app, configs, local_state=...)`` adds the stacks (default
-    :func:`constructs_lib.stacks.build_app`); pass your own to add more.
+    ``build(app, configs, local_state=..., project_root=...)`` adds the stacks (default
+    :func:`constructs_lib.stacks.build_app`); pass your own to add more (one without a
+    ``project_root`` parameter is called without it). ``project_root``, where the ``[modules]``
+    feature modules are found, defaults to the config folder's parent.
     """
     build = build or build_app
     overrides: dict[str, object] = {}
@@ -173,8 +193,9 @@ def run(
             problems.append(outdir_problem)
         if problems:
             raise ConfigError("\n".join(problems))
+        root = Path(project_root) if project_root is not None else config_dir.absolute().parent
         app = App(outdir=outdir)
-        _build(app, configs, config_dir, local_state=local_state, build=build)
+        _build(app, configs, config_dir, local_state=local_state, build=build, project_root=root)
         check_app(app)  # organisation rules of every stack, before anything is written
     except (CoraInfraError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
