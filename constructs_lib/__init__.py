@@ -1,7 +1,10 @@
 """cora-infra: cdktf constructs for a containerised Next.js app on App Runner behind an HTTP API.
 
-The public API is everything in ``__all__``; other names are private and may change.
+The public API is everything in ``__all__``; other names are private and may change. Versions follow
+semantic versioning (see CHANGELOG.md).
 """
+
+__version__ = "0.2.0"
 
 # First: starts the jsii kernel as one node process, before anything imports cdktf (see _kernel).
 import constructs_lib._kernel  # noqa: F401
@@ -17,7 +20,17 @@ from constructs_lib.app_runner_service import (
     Memory,
 )
 from constructs_lib.ecr_repo import EcrRepo, EcrRepoProps, TagMutability
+from constructs_lib.environment import SHARED, Environment, PolicyEnvironment
 from constructs_lib.errors import ConfigError, CoraInfraError
+from constructs_lib.feature_modules import (
+    FeatureModule,
+    FeatureModuleInputs,
+    HclFeatureModule,
+    HclFeatureModuleProps,
+    ModuleLayout,
+    check_module_source,
+    module_source_dir,
+)
 from constructs_lib.hosted_zone import HostedZone, HostedZoneProps
 from constructs_lib.iam import PolicyStatement
 from constructs_lib.modular_api_gateway import (
@@ -25,6 +38,7 @@ from constructs_lib.modular_api_gateway import (
     ApiModule,
     ApiRoute,
     CorsConfig,
+    HclRoutes,
     HttpIntegration,
     HttpMethod,
     JwtAuthorizer,
@@ -57,6 +71,7 @@ from constructs_lib.state_backend import (
 
 __all__ = [
     "RULES",
+    "SHARED",
     "AnyRoutePreflight",
     "ApiCustomDomain",
     "ApiCustomDomainProps",
@@ -76,6 +91,12 @@ __all__ = [
     "Cpu",
     "EcrRepo",
     "EcrRepoProps",
+    "Environment",
+    "FeatureModule",
+    "FeatureModuleInputs",
+    "HclFeatureModule",
+    "HclFeatureModuleProps",
+    "HclRoutes",
     "HealthCheck",
     "HealthCheckProtocol",
     "HostedZone",
@@ -89,7 +110,9 @@ __all__ = [
     "Memory",
     "ModularApiGateway",
     "ModularApiGatewayProps",
+    "ModuleLayout",
     "OrganisationPolicy",
+    "PolicyEnvironment",
     "PolicyStatement",
     "PolicyViolationError",
     "PublishedOutputs",
@@ -104,9 +127,12 @@ __all__ = [
     "TagMutability",
     "Throttling",
     "Violation",
+    "__version__",
     "apply_backend",
     "apply_policy",
     "check_app",
+    "check_module_source",
+    "module_source_dir",
     "parameter_prefix",
     "suppress",
 ]

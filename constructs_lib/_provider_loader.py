@@ -33,6 +33,11 @@ _INDEX_MEMBER = "package/lib/index.js"
 _INLINE_MAP = "//# sourceMappingURL=data:"
 # Part of the cache key: bump it whenever derive_tarball's output changes.
 DERIVATION_VERSION = 2
+# What this process's load did, for warm(): the derived tarball the kernel loaded (set by
+# _kernel_loads), whether derive_tarball built it here, and how long load_provider took.
+_loaded_tarball: Path | None = None
+_built_here = False
+_load_seconds = 0.0
 _REQUIRE_LINE = re.compile(r'^exports\.(\w+) = require\("(\./[^"]+)"\);$', re.MULTILINE)
 
 
@@ -134,6 +139,8 @@ def derive_tarball(original: Path, cache: Path) -> Path:
             if not rewritten:
                 raise ValueError(f"{original} has no {_INDEX_MEMBER}")
         tmp.replace(dest)
+        global _built_here  # noqa: PLW0603 - reported by warm()
+        _built_here = True
     finally:
         tmp.unlink(missing_ok=True)
     return dest
@@ -175,9 +182,11 @@ def _kernel_loads(tarball: Path | None) -> Iterator[None]:
     stock_load: Callable[[str, str, str], None] = kernel.load
 
     def load(name: str, version: str, stock: str) -> None:
+        global _loaded_tarball  # noqa: PLW0603 - one load per process; warm() asks which tarball it was
         if name == ASSEMBLY and tarball is not None:
             try:
                 stock_load(name, version, str(tarball))
+                _loaded_tarball = tarball
                 return
             except Exception as err:
                 warnings.warn(
@@ -192,10 +201,34 @@ def _kernel_loads(tarball: Path | None) -> Iterator[None]:
         kernel.load = stock_load  # type: ignore[method-assign,assignment]
 
 
+def load_report() -> tuple[Path | None, bool, float]:
+    """This process's load: the derived tarball the kernel loaded (``None``: the stock one), whether
+    it was built in this process (else it came from the cache), and the seconds the load took."""
+    return _loaded_tarball, _built_here, _load_seconds
+
+
+def _eager_import_warning() -> str | None:
+    """Why this process is slow, when the bindings' package ``__init__`` ran before :func:`load_provider`."""
+    package = sys.modules.get(PACKAGE)
+    if package is None or _loaded_tarball is not None or os.environ.get("CORA_INFRA_EAGER_PROVIDER") == "1":
+        return None
+    if "__all__" not in vars(package):
+        return None  # a bare package registered by someone else: nothing was loaded eagerly
+    return (
+        f"cora-infra: {PACKAGE} was imported before constructs_lib, so all ~2,100 provider modules "
+        "loaded (10-40 s and ~1 GB per synth); import constructs_lib.aws first "
+        "(README: 'Using cora-infra in your project', import order)"
+    )
+
+
 def load_provider() -> None:
     """Make ``cdktf_cdktf_provider_aws.<submodule>`` importable at the lowest cost available."""
     if PACKAGE in sys.modules:
-        return  # imported already (fully, or by us): use it as it is
+        # Imported already (fully, or by us): use it as it is, and say so if that cost the full load.
+        problem = _eager_import_warning()
+        if problem:
+            warnings.warn(problem, stacklevel=2)
+        return
     if os.environ.get("CORA_INFRA_EAGER_PROVIDER") == "1":
         importlib.import_module(PACKAGE)
         return
@@ -203,6 +236,7 @@ def load_provider() -> None:
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(f"{PACKAGE} is not installed: pip install cdktf-cdktf-provider-aws==19.65.1")
     package_dir = Path(next(iter(spec.submodule_search_locations)))
+    start = time.monotonic()
     try:
         tarball: Path | None = derive_tarball(_stock_tarball(package_dir), cache_dir())
     except Exception as err:
@@ -217,6 +251,8 @@ def load_provider() -> None:
     except BaseException:
         sys.modules.pop(PACKAGE, None)
         raise
+    global _load_seconds  # noqa: PLW0603 - reported by warm()
+    _load_seconds = time.monotonic() - start
 
 
 def _jsii_package_cache_root() -> Path:

@@ -17,6 +17,7 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
+from constructs_lib._ids import unique_id
 from constructs_lib._refs import Address
 from constructs_lib._validation import FROZEN_WITH_CONSTRUCTS, check_tags
 from constructs_lib.dns_names import HostName
@@ -66,7 +67,8 @@ class ApiCustomDomain(Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: ApiCustomDomainProps) -> None:
-        super().__init__(scope, id_)
+        with unique_id("ApiCustomDomain", scope, id_):
+            super().__init__(scope, id_)
         self.props = props
         tags = dict(props.tags) or None
         zone_id = props.zone.zone_id

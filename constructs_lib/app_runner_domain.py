@@ -26,6 +26,7 @@ from constructs import Construct
 from pydantic import BaseModel, Field, model_validator
 
 from constructs_lib import _aws
+from constructs_lib._ids import unique_id
 from constructs_lib._refs import Address
 from constructs_lib._validation import FROZEN_WITH_CONSTRUCTS
 from constructs_lib.app_runner_service import AppRunnerService
@@ -93,7 +94,8 @@ class AppRunnerCustomDomain(Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: AppRunnerCustomDomainProps) -> None:
-        super().__init__(scope, id_)
+        with unique_id("AppRunnerCustomDomain", scope, id_):
+            super().__init__(scope, id_)
         self.props = props
         count = props.record_count
         self.association = _aws.ApprunnerCustomDomainAssociation(

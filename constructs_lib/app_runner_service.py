@@ -11,6 +11,7 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
+from constructs_lib._ids import unique_id
 from constructs_lib._validation import (
     FROZEN,
     FROZEN_WITH_CONSTRUCTS,
@@ -218,7 +219,8 @@ class AppRunnerService(Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: AppRunnerServiceProps) -> None:
-        super().__init__(scope, id_)
+        with unique_id("AppRunnerService", scope, id_):
+            super().__init__(scope, id_)
         self.props = props
         self._attributes: dict[str, str] = {}
         tags = dict(props.tags) or None

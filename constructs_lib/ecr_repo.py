@@ -12,6 +12,7 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator
 
 from constructs_lib import _aws
+from constructs_lib._ids import unique_id
 from constructs_lib._validation import FROZEN, check_kms_key_arn, check_tags, is_token
 from constructs_lib.iam import PolicyStatement, grant
 
@@ -131,7 +132,8 @@ class EcrRepo(Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: EcrRepoProps) -> None:
-        super().__init__(scope, id_)
+        with unique_id("EcrRepo", scope, id_):
+            super().__init__(scope, id_)
         self.props = props
         encryption = (
             _aws.EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=props.kms_key_arn)

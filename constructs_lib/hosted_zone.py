@@ -11,6 +11,7 @@ from constructs import Construct
 from pydantic import BaseModel, field_validator
 
 from constructs_lib import _aws
+from constructs_lib._ids import unique_id
 from constructs_lib._validation import FROZEN
 from constructs_lib.dns_names import HostName, check_hosted_zone_id, in_zone
 from constructs_lib.errors import CoraInfraError
@@ -44,7 +45,8 @@ class HostedZone(Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: HostedZoneProps) -> None:
-        super().__init__(scope, id_)
+        with unique_id("HostedZone", scope, id_):
+            super().__init__(scope, id_)
         self.props = props
         self.lookup: _aws.DataAwsRoute53Zone | None = None
         if props.zone_id is None:

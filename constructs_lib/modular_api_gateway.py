@@ -13,6 +13,7 @@ from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from constructs_lib import _aws
+from constructs_lib._ids import unique_id
 from constructs_lib.api_gateway_props import ACCESS_LOG_FORMAT, ModularApiGatewayProps
 from constructs_lib.api_models import (
     CORS_METHODS,
@@ -35,6 +36,8 @@ from constructs_lib.api_models import (
     preflight_refusal,
 )
 from constructs_lib.errors import CoraInfraError
+from constructs_lib.feature_modules import FeatureModule
+from constructs_lib.hcl_routes import HclRoutes, wire_hcl_routes
 from constructs_lib.lambda_permissions import RoutePermissions, invoke_uri, slug
 
 __all__ = [
@@ -47,6 +50,8 @@ __all__ = [
     "ApiRoute",
     "Authorizer",
     "CorsConfig",
+    "FeatureModule",
+    "HclRoutes",
     "HttpIntegration",
     "HttpMethod",
     "JwtAuthorizer",
@@ -86,7 +91,8 @@ class ModularApiGateway(Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: ModularApiGatewayProps) -> None:
-        super().__init__(scope, id_)
+        with unique_id("ModularApiGateway", scope, id_):
+            super().__init__(scope, id_)
         self.props = props
         tags = dict(props.tags) or None
         cors = props.cors
@@ -143,6 +149,7 @@ class ModularApiGateway(Construct):
         self._routes: dict[str, _aws.Apigatewayv2Route] = {}
         # OPTIONS routes added for authorized ANY routes; a user's own OPTIONS route replaces one.
         self._preflight_routes: set[str] = set()
+        self._hcl_modules: dict[str, HclRoutes] = {}
         for authorizer in props.authorizers:
             self.add_authorizer(authorizer)
         self.add_routes(props.routes)
@@ -230,6 +237,37 @@ class ModularApiGateway(Construct):
     def add_module(self, module: ApiModule) -> None:
         """Add a feature module's routes."""
         self.add_routes(module.routes)
+
+    def add_feature_module(self, module: FeatureModule) -> HclRoutes | None:
+        """Add a feature module's routes, from Python or from Terraform HCL: one interface for both.
+
+        An :class:`ApiModule` is :meth:`add_module` (routes known and checked at synth). An
+        :class:`~constructs_lib.HclFeatureModule`'s routes are its ``routes`` output, known to Terraform
+        only: they are wired with ``for_each`` and checked by preconditions at plan (see
+        :mod:`constructs_lib.hcl_routes`), against the authorizers and routes added before it.
+        """
+        if isinstance(module, ApiModule):
+            self.add_module(module)
+            return None
+        if module.name in self._hcl_modules:
+            raise CoraInfraError(f"modules: feature module {module.name!r} is already added to this API")
+        wired = wire_hcl_routes(
+            self,
+            module,
+            api_id=self._api_id,
+            execution_arn=self._execution_arn,
+            authorizers=self._authorizers,
+            taken_route_keys=self._routes,
+            earlier_modules=[w.module for w in self._hcl_modules.values()],
+            any_route_preflight=self.props.any_route_preflight,
+        )
+        self._hcl_modules[module.name] = wired
+        return wired
+
+    @property
+    def hcl_modules(self) -> Mapping[str, HclRoutes]:
+        """HCL feature module name → the ``for_each`` resources that serve its routes."""
+        return dict(self._hcl_modules)
 
     def _add_route(self, route: ApiRoute, coming_options: frozenset[str]) -> _aws.Apigatewayv2Route:
         replaces_preflight = route.key in self._preflight_routes

@@ -34,6 +34,7 @@ from cdktf import Annotations, App, IAspect, TerraformStack
 from constructs import IConstruct, IValidation
 
 from constructs_lib._validation import one_of
+from constructs_lib.environment import PolicyEnvironment, check_environment
 from constructs_lib.errors import CoraInfraError
 from constructs_lib.policy_rules import (
     PROTECTED_ENVIRONMENTS,
@@ -146,8 +147,8 @@ class OrganisationPolicy:
     construct of the stack (a round trip from the jsii kernel each, so the validation is cheaper).
     """
 
-    def __init__(self, *, environment: str, rules: Sequence[Rule] = RULES) -> None:
-        self.environment = environment
+    def __init__(self, *, environment: PolicyEnvironment, rules: Sequence[Rule] = RULES) -> None:
+        self.environment = check_environment(environment, field="OrganisationPolicy.environment", shared=True)
         self.rules = tuple(rules)
         # Constructs in the stack when it last passed: synth skips a second, identical evaluation
         # (resolving a stack costs ~20 ms) unless constructs were added since ``check_app``.
@@ -208,9 +209,14 @@ def _record(stack: TerraformStack, path: str, suppressions: Sequence[Suppression
 
 
 def apply_policy(
-    stack: TerraformStack, *, environment: str, rules: Sequence[Rule] = RULES
+    stack: TerraformStack, *, environment: PolicyEnvironment, rules: Sequence[Rule] = RULES
 ) -> OrganisationPolicy:
-    """Enforce the organisation rules of ``environment`` on ``stack`` (once per stack)."""
+    """Enforce the organisation rules of ``environment`` on ``stack`` (once per stack).
+
+    ``environment`` is an :class:`~constructs_lib.Environment` (or its value; ``"shared"`` for stacks
+    several environments share); anything else, such as ``"production"``, is refused.
+    """
+    environment = check_environment(environment, field="apply_policy", shared=True)
     if stack in _POLICIES:
         raise CoraInfraError(f"apply_policy: stack {stack.node.id!r} already has the organisation policy")
     policy = OrganisationPolicy(environment=environment, rules=rules)

@@ -14,16 +14,24 @@ from typing import Any
 
 from constructs_lib._validation import is_secret_like
 from constructs_lib.ecr_repo import AUTH_TOKEN_ACTION
+from constructs_lib.environment import (
+    MOVING_TAGS,
+    PINNED_TAG_ENVIRONMENTS,
+    SHARED,
+    Environment,
+    PolicyEnvironment,
+    check_environment,
+)
 
 # Actions AWS only accepts on the resource "*": they act on no particular resource.
 ACTIONS_REQUIRING_STAR = frozenset({AUTH_TOKEN_ACTION})
 MIN_PRD_LOG_RETENTION_DAYS = 30
-STRICT_CORS_ENVIRONMENTS = frozenset({"stg", "prd"})
-PRODUCTION = frozenset({"prd"})
+STRICT_CORS_ENVIRONMENTS = frozenset({Environment.STG, Environment.PRD})
+PRODUCTION = frozenset({Environment.PRD})
 # Environments whose stateful resources an ordinary apply must not destroy ("shared": the state buckets).
-PROTECTED_ENVIRONMENTS = frozenset({"stg", "prd"})
+PROTECTED_ENVIRONMENTS = frozenset({Environment.STG, Environment.PRD})
 # Environments whose users reach the app and the API at the project's own names.
-CUSTOM_DOMAIN_ENVIRONMENTS = frozenset({"stg", "prd"})
+CUSTOM_DOMAIN_ENVIRONMENTS = frozenset({Environment.STG, Environment.PRD})
 STATEFUL_TYPES = ("aws_ecr_repository", "aws_secretsmanager_secret", "aws_s3_bucket")
 
 Json = dict[str, Any]
@@ -108,6 +116,30 @@ def _ecr_immutable(resource: Resource, environment: str) -> Iterator[str]:
     mutability = resource.config.get("image_tag_mutability", "MUTABLE")  # the provider's default
     if mutability != "IMMUTABLE":
         yield f"image_tag_mutability is {mutability!r}; {environment} requires immutable tags"
+
+
+def image_tag_of(identifier: str) -> str | None:
+    """The tag of an image identifier (``<repository>:<tag>``); ``None`` for a digest or a token tag."""
+    if "@" in identifier:
+        return None  # <repository>@sha256:...: pinned by content
+    _repository, colon, tag = identifier.rpartition(":")
+    if not colon or "/" in tag or "}" in tag or "${" in tag:
+        return None  # no tag (a registry port), or the tag itself is only known to Terraform
+    return tag
+
+
+def _pinned_image_tag(resource: Resource, environment: str) -> Iterator[str]:
+    if resource.type != "aws_apprunner_service":
+        return
+    for source in _blocks(resource.config.get("source_configuration")):
+        for repository in _blocks(source.get("image_repository")):
+            identifier = repository.get("image_identifier")
+            tag = image_tag_of(identifier) if isinstance(identifier, str) else None
+            if tag is not None and tag.lower() in MOVING_TAGS:
+                yield (
+                    f"the image tag {tag!r} is a moving tag; {environment} deploys a pinned tag, so a "
+                    "deploy can be repeated and rolled back"
+                )
 
 
 def _access_logs(resource: Resource, environment: str) -> Iterator[str]:
@@ -266,8 +298,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "cors-no-wildcard",
         "stg and prd admit only explicit CORS origins",
-        "list the app's https origins in CorsConfig.allow_origins (in config they come from [domain], "
-        "plus cors.extra_origins)",
+        "list the app's https origins in CorsConfig.allow_origins (ModularApiGatewayProps.cors)",
         _cors_no_wildcard,
         STRICT_CORS_ENVIRONMENTS,
     ),
@@ -277,6 +308,14 @@ RULES: tuple[Rule, ...] = (
         "set EcrRepoProps.tag_mutability to TagMutability.IMMUTABLE",
         _ecr_immutable,
         PRODUCTION,
+    ),
+    Rule(
+        "pinned-image-tag",
+        "stg and prd deploy pinned image tags",
+        "set AppRunnerServiceProps.image_tag to a git SHA or a version ('0.1.0'); moving tags: "
+        + ", ".join(sorted(MOVING_TAGS)),
+        _pinned_image_tag,
+        PINNED_TAG_ENVIRONMENTS,
     ),
     Rule(
         "api-access-logs",
@@ -325,13 +364,14 @@ RULES: tuple[Rule, ...] = (
         "(the stacks do in stg and prd); to really replace one, follow the README's 'Replacing a "
         "stateful resource' steps",
         _prevent_destroy,
-        PROTECTED_ENVIRONMENTS | {"shared"},
+        PROTECTED_ENVIRONMENTS | {SHARED},
     ),
     Rule(
         "custom-domain",
         "stg and prd serve the app and the API at custom domains",
-        "add a [domain] table to the environment's config (zone, app_host, api_host), or "
-        "AppRunnerCustomDomain and ApiCustomDomain in your stack",
+        "add AppRunnerCustomDomain (AppRunnerCustomDomainProps) for the service and ApiCustomDomain "
+        "(ApiCustomDomainProps) for the API to the stack (CoraAppStack adds both when its config has a "
+        "domain)",
         _no_check,
         CUSTOM_DOMAIN_ENVIRONMENTS,
         stack_check=_custom_domains,
@@ -351,8 +391,11 @@ def resources_of(config: Mapping[str, Any]) -> Iterator[Resource]:
                     yield Resource(kind, type_, name, body)
 
 
-def evaluate(config: Mapping[str, Any], environment: str, rules: Sequence[Rule] = RULES) -> list[Violation]:
+def evaluate(
+    config: Mapping[str, Any], environment: PolicyEnvironment, rules: Sequence[Rule] = RULES
+) -> list[Violation]:
     """The violations of ``rules`` in a resolved Terraform configuration, suppressions not applied."""
+    environment = check_environment(environment, field="evaluate", shared=True)
     found: list[Violation] = []
     active = [rule for rule in rules if rule.applies_to(environment)]
     every = list(resources_of(config))

@@ -16,6 +16,7 @@ from constructs import Construct
 from pydantic import BaseModel, field_validator
 
 from constructs_lib import _aws
+from constructs_lib._ids import unique_id
 from constructs_lib._validation import FROZEN, is_secret_like
 
 __all__ = [
@@ -93,7 +94,8 @@ class PublishedOutputs(Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: PublishedOutputsProps) -> None:
-        super().__init__(scope, id_)
+        with unique_id("PublishedOutputs", scope, id_):
+            super().__init__(scope, id_)
         self.props = props
         self.parameters: dict[str, _aws.SsmParameter] = {
             name: _aws.SsmParameter(

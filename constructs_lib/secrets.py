@@ -10,6 +10,7 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
+from constructs_lib._ids import unique_id
 from constructs_lib._validation import (
     FROZEN,
     EnvVarNames,
@@ -202,7 +203,8 @@ class Secret(Construct):
     """One Secrets Manager secret with no value: set it with ``aws secretsmanager put-secret-value``."""
 
     def __init__(self, scope: Construct, id_: str, *, props: SecretProps) -> None:
-        super().__init__(scope, id_)
+        with unique_id("Secret", scope, id_):
+            super().__init__(scope, id_)
         self.props = props
         self.secret = _aws.SecretsmanagerSecret(
             self,
@@ -315,7 +317,8 @@ class AppSecrets(Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: AppSecretsProps) -> None:
-        super().__init__(scope, id_)
+        with unique_id("AppSecrets", scope, id_):
+            super().__init__(scope, id_)
         self.props = props
         self._secrets = {
             name: Secret(

@@ -10,6 +10,7 @@ from constructs import Construct
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from constructs_lib import _aws
+from constructs_lib._ids import unique_id
 from constructs_lib._validation import FROZEN, check_kms_key_arn
 
 # S3 bucket naming rules (general purpose buckets).
@@ -158,7 +159,8 @@ class StateBucket(Construct):
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: StateBucketProps) -> None:
-        super().__init__(scope, id_)
+        with unique_id("StateBucket", scope, id_):
+            super().__init__(scope, id_)
         self.props = props
         self.bucket = _aws.S3Bucket(
             self,

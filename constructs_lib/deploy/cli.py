@@ -1,4 +1,6 @@
-"""``cora-infra`` (also ``python -m constructs_lib.deploy``): ``outputs`` and ``deploy-app``.
+"""``cora-infra`` (also ``python -m constructs_lib.deploy``): ``outputs``, ``deploy-app`` and ``warm``.
+
+``warm`` needs no AWS access and no boto3 (``deploy`` extra): it builds this machine's provider caches.
 
 Exit codes: 0 success or no-op; 1 a refused, failed or rolled-back deploy (or an AWS error);
 2 bad input, a missing parameter, service or image (nothing was changed).
@@ -44,11 +46,17 @@ def _parser() -> argparse.ArgumentParser:
     deploy.add_argument("--timeout", type=float, default=600.0, help="seconds to wait per operation (600)")
     deploy.add_argument("--health-url", default=None, help="default: <APP_URL>/api/health")
     deploy.add_argument("--poll-interval", type=float, default=5.0, help="seconds between polls (5)")
+    warm = sub.add_parser("warm", help="build the caches that make synth fast (once after installing)")
+    warm.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the index (300)")
     return parser
 
 
 def _check(args: argparse.Namespace) -> None:
     """Refuse bad values before any AWS call, naming the option, the value and what is allowed."""
+    if args.command == "warm":
+        if not args.timeout > 0:
+            raise BadInputError(f"--timeout {args.timeout}: must be > 0 seconds")
+        return
     problems = []
     for option in ("env", "project"):
         value = getattr(args, option)
@@ -101,16 +109,41 @@ def _deploy(args: argparse.Namespace, out: TextIO) -> None:
     deploy_app(Clients(ecr=_client("ecr", args.region), apprunner=_client("apprunner", args.region)), request)
 
 
+def _warm(args: argparse.Namespace, out: TextIO) -> None:
+    # constructs_lib is imported already (this package is inside it): the provider load has happened.
+    from constructs_lib.aws import warm  # noqa: PLC0415 - only this command waits for the caches
+
+    result = warm(args.timeout)
+    if result.tarball is None:
+        print(
+            "provider bindings: stock (eager) load in use, nothing to warm "
+            "(the bindings were imported before constructs_lib, or CORA_INFRA_EAGER_PROVIDER=1)",
+            file=out,
+        )
+        return
+    how = "built" if result.tarball_built else "found in the cache"
+    print(f"lazy provider tarball: {how}, {result.tarball} [{result.load_seconds:.1f} s load]", file=out)
+    if result.runtime_index is None:
+        print("jsii runtime index: the kernel's package cache is disabled, nothing to wait for", file=out)
+    else:
+        wait = result.index_seconds
+        print(f"jsii runtime index: ready, {result.runtime_index} [{wait:.1f} s wait]", file=out)
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code (``out``/``err`` default to stdout/stderr)."""
     out, err = out or sys.stdout, err or sys.stderr
     args = _parser().parse_args(argv)
     try:
         _check(args)
-        (_outputs if args.command == "outputs" else _deploy)(args, out)
+        commands = {"outputs": _outputs, "deploy-app": _deploy, "warm": _warm}
+        commands[args.command](args, out)
     except BadInputError as error:
         print(f"error: {error}", file=err)
         return 2
+    except TimeoutError as error:  # warm: the kernel did not finish its index in time
+        print(f"error: {error}", file=err)
+        return 1
     except DeployFailedError as error:
         print(f"error: {error}", file=err)
         return 1

@@ -8,6 +8,8 @@ from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from constructs_lib import LocalBackendConfig, StateBucket, StateBucketProps, apply_backend, apply_policy
+from constructs_lib._ids import unique_id
+from constructs_lib.environment import SHARED, Environment
 from constructs_lib.stacks.config import EmulatorConfig
 from constructs_lib.stacks.provider import add_aws_provider
 
@@ -47,7 +49,8 @@ class StateBootstrapStack(TerraformStack):
         account_id: str | None = None,
         emulator: EmulatorConfig | None = None,
     ) -> None:
-        super().__init__(scope, id_)
+        with unique_id("StateBootstrapStack", scope, id_):
+            super().__init__(scope, id_)
         add_aws_provider(
             self,
             region=region,
@@ -59,7 +62,7 @@ class StateBootstrapStack(TerraformStack):
         emulated = emulator is not None
         # Shared by the environments of one account: the rules that hold everywhere apply, and the
         # bucket must not be destroyable. An emulator's bucket is the local environment's.
-        apply_policy(self, environment="local" if emulated else "shared")
+        apply_policy(self, environment=Environment.LOCAL if emulated else SHARED)
         # An emulator's bucket is throwaway (force_destroy, destroyable) and reached over plain HTTP (no
         # TLS-only policy, which the emulator enforces); a real one keeps every protection.
         self.state_bucket = StateBucket(

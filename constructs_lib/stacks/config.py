@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from constructs_lib import ConfigError, CorsConfig, JwtAuthorizer, S3BackendConfig
 from constructs_lib._validation import ACCOUNT_ID, FROZEN, KMS_KEY_ARN, check_tags, format_validation_error
+from constructs_lib.environment import MOVING_TAGS, Environment
 from constructs_lib.stacks.config_checks import literal_problems, removed_key_problems, shared_state_problems
 from constructs_lib.stacks.config_domain import DomainConfig, unique_in_order
 from constructs_lib.stacks.config_files import display, read_config, set_path
@@ -22,7 +23,6 @@ from constructs_lib.stacks.config_tables import (
     DEFAULT_SECRETS,
     DEFAULT_TAG_KEYS,
     JWT_AUTHORIZER_NAME,
-    MOVING_TAGS,
     OPEN_CORS,
     PINNED_TAGS,
     PLAIN_ENV_NAMES,
@@ -33,7 +33,7 @@ from constructs_lib.stacks.config_tables import (
     EcrConfig,
     EmulatorConfig,
     EncryptionConfig,
-    Environment,
+    ModulesConfig,
     StateConfig,
     SupabaseConfig,
 )
@@ -55,6 +55,7 @@ __all__ = [
     "EncryptionConfig",
     "EnvConfig",
     "Environment",
+    "ModulesConfig",
     "StateConfig",
     "SupabaseConfig",
     "load_config",
@@ -86,6 +87,8 @@ class EnvConfig(BaseModel):
     """Default: no origins besides the app's, and the construct's CORS defaults."""
     api: ApiConfig = Field(default_factory=ApiConfig)
     ecr: EcrConfig = Field(default_factory=EcrConfig)
+    modules: ModulesConfig = Field(default_factory=ModulesConfig)
+    """Default: no HCL feature modules."""
     encryption: EncryptionConfig = Field(default_factory=EncryptionConfig)
     tags: Mapping[str, str] = Field(default_factory=dict)
     emulator: EmulatorConfig | None = None

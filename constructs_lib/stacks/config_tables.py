@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
@@ -40,6 +39,8 @@ from constructs_lib._validation import (
 )
 from constructs_lib.api_models import DEFAULT_CORS_HEADERS, DEFAULT_CORS_METHODS, check_origin
 from constructs_lib.app_runner_service import check_cpu_memory
+from constructs_lib.environment import PINNED_TAG_ENVIRONMENTS, Environment
+from constructs_lib.feature_modules import ModuleLayout, check_module_name
 from constructs_lib.modular_api_gateway import check_routes
 from constructs_lib.state_backend import BucketName, Region, StateKey
 
@@ -63,21 +64,10 @@ PLAIN_ENV_NAMES = (
 )
 
 
-class Environment(StrEnum):
-    """The deployment environments; each is a stack of the same name."""
-
-    DEV = "dev"
-    STG = "stg"
-    PRD = "prd"
-    LOCAL = "local"
-    """Runs against emulators on this machine (moto and the App Runner emulator): no AWS account."""
-
-
 # Environments where any origin may call the API.
 OPEN_CORS = frozenset({Environment.DEV, Environment.LOCAL})
-# Environments that deploy only pinned image tags: a moving tag would make a deploy irreproducible.
-PINNED_TAGS = frozenset({Environment.STG, Environment.PRD})
-MOVING_TAGS = frozenset({"latest", "main", "master", "stable", "prod", "production"})
+# Environments that deploy only pinned image tags (the library's rule, checked here too to name the key).
+PINNED_TAGS = PINNED_TAG_ENVIRONMENTS
 _LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\]):[0-9]+$")
 
 
@@ -215,6 +205,30 @@ class ApiConfig(BaseModel):
     def _routes(self) -> ApiConfig:
         check_routes(self.routes, [JWT_AUTHORIZER_NAME])
         return self
+
+
+class ModulesConfig(BaseModel):
+    """The project's HCL feature modules (``packages/module-<name>/infrastructure``) and where they live.
+
+    Their folders are found from the project root (the folder of ``cdktf.json`` and ``config/``) by
+    ``CoraAppStack``, which refuses a missing one before any Terraform is written.
+    """
+
+    model_config = FROZEN
+
+    layout: ModuleLayout = ModuleLayout.MONOREPO
+    """Default: ``monorepo``, modules under ``<project root>/packages``; ``two-repo`` finds them under
+    ``<project root>/../<project>-stack/packages``."""
+    names: tuple[Annotated[str, AfterValidator(check_module_name)], ...] = ()
+    """Default: none. Each module's routes are added to the HTTP API."""
+
+    @field_validator("names")
+    @classmethod
+    def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        repeated = sorted({n for n in value if value.count(n) > 1})
+        if repeated:
+            raise ValueError(f"modules {repeated} are listed more than once; list each module once")
+        return value
 
 
 class EcrConfig(BaseModel):

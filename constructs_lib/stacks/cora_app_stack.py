@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
@@ -15,8 +17,12 @@ from constructs_lib import (
     AppSecrets,
     AppSecretsProps,
     BackendConfig,
+    CoraInfraError,
     EcrRepo,
     EcrRepoProps,
+    FeatureModuleInputs,
+    HclFeatureModule,
+    HclFeatureModuleProps,
     HostedZone,
     HostedZoneProps,
     ModularApiGateway,
@@ -25,9 +31,11 @@ from constructs_lib import (
     PublishedOutputsProps,
     apply_backend,
     apply_policy,
+    check_module_source,
     parameter_prefix,
 )
 from constructs_lib import published_outputs as published
+from constructs_lib._ids import unique_id
 from constructs_lib.policy_rules import PROTECTED_ENVIRONMENTS
 from constructs_lib.stacks.config import EnvConfig
 from constructs_lib.stacks.provider import add_aws_provider
@@ -41,11 +49,27 @@ class CoraAppStack(TerraformStack):
     from the request (``AUTH_TRUST_HOST``), CORS admits ``*`` and the outputs give App Runner's and API
     Gateway's own URLs. ``backend`` defaults to the environment's S3 backend; tests and the local demo
     pass a :class:`~constructs_lib.LocalBackendConfig`.
+
+    The ``[modules]`` feature modules are found from ``project_root`` (the folder of ``cdktf.json`` and
+    ``config/``; :func:`constructs_lib.stacks.synth.run` passes the config folder's parent), each added
+    as an :class:`~constructs_lib.HclFeatureModule` with the inputs ``name_prefix``
+    (``<project>-<env>``), ``environment`` and ``tags`` (the config's), its routes wired into the API.
+    A missing module folder is refused before any resource is created.
     """
 
-    def __init__(self, scope: Construct, config: EnvConfig, *, backend: BackendConfig | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        config: EnvConfig,
+        *,
+        backend: BackendConfig | None = None,
+        project_root: Path | None = None,
+    ) -> None:
         env = config.environment.value
-        super().__init__(scope, env)
+        with unique_id("CoraAppStack", scope, env):
+            super().__init__(scope, env)
+        # Before any resource: a missing module is a config error, not a half-built stack.
+        sources = _module_sources(config, project_root)
         # Images and secret values of stg and prd must not be lost to an ordinary apply.
         stateful = config.environment.value in PROTECTED_ENVIRONMENTS
         self.config = config
@@ -58,7 +82,7 @@ class CoraAppStack(TerraformStack):
             tags={**config.tags, "project": config.project, "environment": env, "managed-by": "cora-infra"},
         )
         apply_backend(self, backend or config.s3_backend)
-        apply_policy(self, environment=env)
+        apply_policy(self, environment=config.environment)
 
         self.repository = EcrRepo(
             self,
@@ -106,6 +130,22 @@ class CoraAppStack(TerraformStack):
                 routes=config.api.routes,
             ),
         )
+        self.feature_modules = tuple(
+            HclFeatureModule(
+                self,
+                f"module-{name}",
+                props=HclFeatureModuleProps(
+                    name=name,
+                    source=source,
+                    inputs=FeatureModuleInputs(
+                        name_prefix=f"{config.project}-{env}", environment=env, tags=config.tags
+                    ),
+                ),
+            )
+            for name, source in sources.items()
+        )
+        for module in self.feature_modules:
+            self.api.add_feature_module(module)
         self.api_domain: ApiCustomDomain | None = None
         if domain is not None and self.zone is not None:
             self.api_domain = ApiCustomDomain(
@@ -227,3 +267,28 @@ class CoraAppStack(TerraformStack):
             value=[s.name for s in self.secrets.by_env_name.values()],
             description="Secrets to fill with `aws secretsmanager put-secret-value` (names, never values)",
         )
+
+
+def _module_sources(config: EnvConfig, project_root: Path | None) -> dict[str, Path]:
+    """Module name → its folder, every ``[modules]`` name checked (all problems in one error)."""
+    modules = config.modules
+    if not modules.names:
+        return {}
+    if project_root is None:
+        raise CoraInfraError(
+            f"modules.names: {list(modules.names)} are HCL feature modules, found from the project root, "
+            "but none was given: pass CoraAppStack(..., project_root=...) (the folder of cdktf.json and "
+            "config/; synth.run and build_app pass the config folder's parent)"
+        )
+    sources: dict[str, Path] = {}
+    problems: list[str] = []
+    for name in modules.names:
+        try:
+            sources[name] = check_module_source(
+                project_root, project=config.project, layout=modules.layout, name=name
+            )
+        except CoraInfraError as err:
+            problems.append(str(err))
+    if problems:
+        raise CoraInfraError("\n".join(problems))
+    return sources

@@ -15,6 +15,7 @@ one ``error:`` line per problem). Settings from the environment (read here, neve
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +26,7 @@ from pydantic import ValidationError
 
 from constructs_lib._validation import format_validation_error
 from constructs_lib.checked_synth import SynthWriteError, synth_app
+from constructs_lib.environment import check_environment
 from constructs_lib.errors import ConfigError, CoraInfraError
 from constructs_lib.stacks import build_app
 from constructs_lib.stacks.config import EnvConfig, Environment, load_configs
@@ -41,9 +43,21 @@ def _setting(name: str, allowed: tuple[str, ...], default: str) -> str:
     return value
 
 
-def _environments() -> list[str]:
-    """``CORA_ENVIRONMENTS``: known environment names, each once (default: all)."""
-    known = [e.value for e in Environment]
+def _project_environments(environments: Sequence[Environment | str] | None) -> list[str]:
+    """The project's environments (``run(environments=...)``; default: all four), each once."""
+    if environments is None:
+        return [e.value for e in Environment]
+    names = [str(check_environment(e, field="run(environments=...)")) for e in environments]
+    if not names:
+        raise ConfigError("run(environments=...) is empty; list the project's environments")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(f"run(environments=...) lists {', '.join(map(repr, repeated))} more than once")
+    return names
+
+
+def _environments(known: Sequence[str]) -> list[str]:
+    """``CORA_ENVIRONMENTS``: some of the project's environments, each once (default: all of them)."""
     wanted = [e.strip() for e in os.environ.get("CORA_ENVIRONMENTS", ",".join(known)).split(",")]
     names = [e for e in wanted if e]
     if not names:
@@ -95,14 +109,30 @@ def _stack_being_built(app: App, files: Mapping[str, str]) -> str:
     return f"{named} (while building stack {stack!r})" if stack else named
 
 
+def _takes_project_root(build: BuildApp) -> bool:
+    """Whether ``build`` accepts ``project_root=`` (builds written before it existed do not)."""
+    try:
+        parameters = inspect.signature(build).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "project_root" or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
 def _build(
-    app: App, configs: Sequence[EnvConfig], config_dir: Path, *, local_state: bool, build: BuildApp
+    app: App,
+    configs: Sequence[EnvConfig],
+    config_dir: Path,
+    *,
+    local_state: bool,
+    build: BuildApp,
+    project_root: Path,
 ) -> None:
     """``build_app``, with a construct's refusal worded like a config error (config checks should
     catch everything first; this is the fallback)."""
     files = {c.environment.value: display(config_dir / f"{c.environment.value}.toml") for c in configs}
+    extra = {"project_root": project_root} if _takes_project_root(build) else {}
     try:
-        build(app, configs, local_state=local_state)
+        build(app, configs, local_state=local_state, **extra)
     except ValidationError as err:
         source = _stack_being_built(app, files)
         raise ConfigError(format_validation_error(err, source=source, qualify=True)) from None
@@ -121,11 +151,22 @@ def _no_domain_note(config: EnvConfig) -> str:
     )
 
 
-def run(config_dir: Path | str = "config", *, build: BuildApp | None = None) -> int:
+def run(
+    config_dir: Path | str = "config",
+    *,
+    build: BuildApp | None = None,
+    environments: Sequence[Environment | str] | None = None,
+    project_root: Path | str | None = None,
+) -> int:
     """Build and synthesize the stacks from ``config_dir`` (``$CORA_CONFIG_DIR`` wins); return the exit code.
 
-    ``build(app, configs, local_state=...)`` adds the stacks (default
-    :func:`constructs_lib.stacks.build_app`); pass your own to add more.
+    ``environments``: the project's environments, each with its ``<env>.toml`` (default: dev, stg, prd
+    and local); ``CORA_ENVIRONMENTS`` selects some of them.
+
+    ``build(app, configs, local_state=..., project_root=...)`` adds the stacks (default
+    :func:`constructs_lib.stacks.build_app`); pass your own to add more (one without a
+    ``project_root`` parameter is called without it). ``project_root``, where the ``[modules]``
+    feature modules are found, defaults to the config folder's parent.
     """
     build = build or build_app
     overrides: dict[str, object] = {}
@@ -139,7 +180,7 @@ def run(config_dir: Path | str = "config", *, build: BuildApp | None = None) -> 
         if _setting("CORA_SKIP_SERVICE", ("", "0", "1"), "") == "1":
             overrides["app.create_service"] = False
         local_state = _setting("CORA_STATE_BACKEND", ("s3", "local"), "s3") == "local"
-        environments = _environments()
+        environments = _environments(_project_environments(environments))
         config_dir = _config_dir(Path(config_dir))
         problems: list[str] = []
         try:
@@ -151,9 +192,15 @@ def run(config_dir: Path | str = "config", *, build: BuildApp | None = None) -> 
             problems.append(outdir_problem)
         if problems:
             raise ConfigError("\n".join(problems))
+        root = Path(project_root) if project_root is not None else config_dir.absolute().parent
         # Builds, checks the organisation rules of every stack and writes them, each rendered once;
         # nothing reaches the output folder when a rule is broken.
-        synth_app(outdir, lambda app: _build(app, configs, config_dir, local_state=local_state, build=build))
+        synth_app(
+            outdir,
+            lambda app: _build(
+                app, configs, config_dir, local_state=local_state, build=build, project_root=root
+            ),
+        )
     except SynthWriteError as wrapped:
         cause = wrapped.__cause__ or wrapped
         # The jsii kernel raises RuntimeError whose message starts with the cause (ENOTDIR, EACCES, ...).

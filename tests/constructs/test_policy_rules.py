@@ -48,8 +48,7 @@ def test_wildcard_cors_is_refused_in_stg_and_prd(env):
     error = refused(env, api)
     assert str(error).splitlines()[1:] == [
         f"  {env}/api/api: cors-no-wildcard: CORS allow_origins is '*'; {env} admits only explicit https "
-        "origins. Fix: list the app's https origins in CorsConfig.allow_origins "
-        "(in config they come from [domain], plus cors.extra_origins)"
+        "origins. Fix: list the app's https origins in CorsConfig.allow_origins (ModularApiGatewayProps.cors)"
     ]
     assert error.violations[0].rule == "cors-no-wildcard"
 
@@ -297,8 +296,9 @@ def with_domains(stack: TerraformStack) -> None:
 def test_stg_and_prd_without_custom_domains_are_refused(env):
     lines = violations(env, without_domains, RULES)
     fix = (
-        "Fix: add a [domain] table to the environment's config (zone, app_host, api_host), or "
-        "AppRunnerCustomDomain and ApiCustomDomain in your stack"
+        "Fix: add AppRunnerCustomDomain (AppRunnerCustomDomainProps) for the service and ApiCustomDomain "
+        "(ApiCustomDomainProps) for the API to the stack (CoraAppStack adds both when its config has a "
+        "domain)"
     )
     assert lines == [
         f"{env}/web/service: custom-domain: the App Runner service has no custom domain; {env} serves the "
