@@ -16,6 +16,7 @@ from constructs_lib import PolicyViolationError, _aws, apply_policy, check_app, 
 from constructs_lib.checked_synth import STAGING_PREFIX, synth_app
 from tests.conftest import STACKS
 from tests.constructs.policy_helpers import OTHER_RULES, api, mutable_repo, short_logs
+from tests.constructs.test_feature_modules import items_module
 
 
 @pytest.fixture
@@ -127,3 +128,21 @@ def test_synth_alone_still_refuses_after_synth_app(tmp_path):
     mutable_repo(stack)
     with pytest.raises(Exception, match=r"\[prd/repo/repository\] ecr-immutable-tags"):
         app.synth()
+
+
+def test_module_assets_are_written_as_plain_synth_writes_them(tmp_path):
+    # An HCL feature module is copied into the output as an asset; staging must not show anywhere.
+    def build(app: App) -> None:
+        items_module(_stack(app, "dev"))
+
+    plain = App(outdir=str(tmp_path / "plain"))
+    build(plain)
+    plain.synth()
+    synth_app(tmp_path / "checked", build)
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    written = files(tmp_path / "checked")
+    assert any("/assets/" in name for name in written), sorted(written)
+    assert written == files(tmp_path / "plain")
