@@ -7,7 +7,11 @@ semantic versioning (see CHANGELOG.md).
 __version__ = "0.2.0"
 
 # First: starts the jsii kernel as one node process, before anything imports cdktf (see _kernel).
-import constructs_lib._kernel  # noqa: F401
+import constructs_lib._kernel  # noqa: F401, I001
+
+# While node boots on the other core (~80 ms): the pure-Python imports that need no kernel.
+import pydantic  # noqa: F401
+import typeguard  # noqa: F401
 from constructs_lib.api_domain import ApiCustomDomain, ApiCustomDomainProps
 from constructs_lib.app_runner_domain import AppRunnerCustomDomain, AppRunnerCustomDomainProps
 from constructs_lib.app_runner_service import (

@@ -152,3 +152,38 @@ def test_derive_runtime_is_reused(tmp_path: Path):
     stamp = first.stat().st_mtime_ns
     assert _kernel.derive_runtime(tmp_path) == first
     assert first.stat().st_mtime_ns == stamp
+
+
+HANDSHAKE_PROBE = """
+import sys
+import jsii._kernel.providers.process as p
+calls = []
+start, handshake, send = p._NodeProcess.start, p._NodeProcess.handshake, p._NodeProcess.send
+p._NodeProcess.start = lambda self: (start(self), calls.append("started"))[0]
+def hello(self):
+    calls.append(f"hello, pydantic loaded: {'pydantic' in sys.modules}")
+    handshake(self)
+p._NodeProcess.handshake = hello
+p._NodeProcess.send = lambda self, *a, **k: (calls.append("request"), send(self, *a, **k))[1]
+import constructs_lib
+print(calls[:4])
+"""
+
+
+def test_the_kernel_starts_without_waiting_and_checks_its_hello_before_the_first_request():
+    (line,) = _python(HANDSHAKE_PROBE).stdout.splitlines()
+    # Spawned first; Python imports ran while node booted; the hello (and its runtime version check)
+    # is read before the first request.
+    assert line == "['started', 'hello, pydantic loaded: True', 'request', 'request']"
+
+
+def test_a_wrong_runtime_version_still_fails_at_the_first_request():
+    probe = (
+        "import jsii._kernel.providers.process as p\n"
+        "p.__jsii_runtime_version__ = '0.0.1-not-this'\n"
+        "try:\n"
+        "    import constructs_lib\n"
+        "except AssertionError as err:\n"
+        "    print('refused:', err)\n"
+    )
+    assert "refused: Invalid JSII Runtime Version" in _python(probe).stdout
