@@ -8,12 +8,11 @@ documented there) with this repository's ``config/`` folder and ``stacks.build_a
 from __future__ import annotations
 
 import os
-import sys
 
 # jsii prints a banner on every run under Node 20 (end of life); the version is known and tested.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from constructs_lib.stacks.synth import run
+from constructs_lib.stacks.synth import exit_now, run
 from stacks import CONFIG_DIR, build_app
 
 
@@ -23,4 +22,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())  # without Python's teardown (~50 ms): the work is done

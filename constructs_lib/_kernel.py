@@ -22,13 +22,15 @@ way (tests/stacks/test_fast_synth.py).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.resources
 import os
+import sys
 import uuid
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import jsii._embedded.jsii
 import jsii._kernel.providers.process
@@ -181,3 +183,20 @@ def _start_without_waiting() -> None:
 
 # Before cdktf or constructs are imported (constructs_lib/__init__ imports this module first).
 start_kernel()
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process with ``code`` without Python's interpreter teardown (as mypy's ``hard_exit``).
+
+    Freeing the objects of cdktf, the bindings and jsii takes ~50 ms after a synth has finished; nothing
+    of it is needed. Before leaving: stdout and stderr are flushed and the jsii kernel is stopped (its
+    files are all written by then; node exits cleanly). Other ``atexit`` handlers do not run, so call it
+    only from a program's entry point, after its work is done.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    if _started():
+        with contextlib.suppress(Exception):
+            getattr(jsii._runtime.kernel.provider, "_process").stop()  # noqa: B009
+    os._exit(code)

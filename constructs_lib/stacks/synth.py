@@ -24,6 +24,7 @@ from pathlib import Path
 from cdktf import App
 from pydantic import ValidationError
 
+from constructs_lib._kernel import exit_now
 from constructs_lib._validation import format_validation_error
 from constructs_lib.checked_synth import SynthWriteError, synth_app
 from constructs_lib.environment import check_environment
@@ -31,6 +32,8 @@ from constructs_lib.errors import ConfigError, CoraInfraError
 from constructs_lib.stacks import build_app
 from constructs_lib.stacks.config import EnvConfig, Environment, load_configs
 from constructs_lib.stacks.config_files import display
+
+__all__ = ["exit_now", "run"]
 
 #: What builds the stacks from the validated configs (``constructs_lib.stacks.build_app`` by default).
 BuildApp = Callable[..., None]

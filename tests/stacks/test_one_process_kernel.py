@@ -187,3 +187,32 @@ def test_a_wrong_runtime_version_still_fails_at_the_first_request():
         "    print('refused:', err)\n"
     )
     assert "refused: Invalid JSII Runtime Version" in _python(probe).stdout
+
+
+def test_exit_now_flushes_output_stops_the_kernel_and_keeps_the_exit_code():
+    probe = (
+        "import sys\n"
+        "import constructs_lib\n"
+        "import jsii._runtime\n"
+        "from constructs_lib.stacks.synth import exit_now\n"
+        "node = jsii._runtime.kernel.provider._process._process\n"
+        "sys.stderr.write(f'node pid {node.pid}\\n')\n"
+        "sys.stdout.write('unflushed output, no newline')\n"
+        "exit_now(3)\n"
+        "print('never')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 3, run.stderr
+    assert run.stdout == "unflushed output, no newline"
+    pid = int(run.stderr.split("node pid ")[1].split()[0])
+    # The kernel was stopped, not orphaned: its process is gone (or a zombie being reaped).
+    status = Path(f"/proc/{pid}/status")
+    assert not status.exists() or "State:\tZ" in status.read_text()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 # jsii prints a banner on every run under Node 20 (end of life).
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from constructs_lib import Environment
-from constructs_lib.stacks.synth import run
+from constructs_lib.stacks.synth import exit_now, run
 
 from stacks import build_app
 
@@ -23,4 +22,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())  # flushes output, stops the jsii kernel, skips Python's teardown (~50 ms)
