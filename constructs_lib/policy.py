@@ -36,16 +36,8 @@ from constructs import IConstruct, IValidation
 from constructs_lib._validation import one_of
 from constructs_lib.environment import PolicyEnvironment, check_environment
 from constructs_lib.errors import CoraInfraError
-from constructs_lib.policy_rules import (
-    PROTECTED_ENVIRONMENTS,
-    RULE_IDS,
-    RULES,
-    Resource,
-    Rule,
-    Violation,
-    evaluate,
-    resources_of,
-)
+from constructs_lib.policy_model import Resource, Rule, Violation
+from constructs_lib.policy_rules import PROTECTED_ENVIRONMENTS, RULE_IDS, RULES, evaluate, resources_of
 
 __all__ = [
     "PROTECTED_ENVIRONMENTS",

@@ -2,14 +2,14 @@
 
 Each rule reads one resource of a stack's resolved Terraform configuration and yields what is wrong
 with it; :func:`evaluate` runs the rules of one environment over a whole configuration.
-``constructs_lib.policy`` applies them to stacks (the Aspect, ``check_app``, suppressions).
+``constructs_lib.policy`` applies them to stacks (the Aspect, ``check_app``, suppressions); what a
+rule is made of lives in :mod:`constructs_lib.policy_model` (re-exported here).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from constructs_lib._validation import is_secret_like
@@ -22,6 +22,9 @@ from constructs_lib.environment import (
     PolicyEnvironment,
     check_environment,
 )
+from constructs_lib.policy_model import Json, Resource, Rule, Violation, blocks, strings
+
+__all__ = ["RULES", "RULE_IDS", "Resource", "Rule", "Violation", "evaluate", "image_tag_of", "resources_of"]
 
 # Actions AWS only accepts on the resource "*": they act on no particular resource.
 ACTIONS_REQUIRING_STAR = frozenset({AUTH_TOKEN_ACTION})
@@ -34,79 +37,13 @@ PROTECTED_ENVIRONMENTS = frozenset({Environment.STG, Environment.PRD})
 CUSTOM_DOMAIN_ENVIRONMENTS = frozenset({Environment.STG, Environment.PRD})
 STATEFUL_TYPES = ("aws_ecr_repository", "aws_secretsmanager_secret", "aws_s3_bucket")
 
-Json = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule at one resource."""
-
-    path: str
-    """Construct path of the resource, e.g. ``prd/web-repository/repository``."""
-    rule: str
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.rule}: {self.message}. Fix: {self.fix}"
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One resource or data source of the resolved Terraform configuration."""
-
-    kind: str
-    """``resource`` or ``data``."""
-    type: str
-    name: str
-    config: Json
-
-    @property
-    def path(self) -> str:
-        """The construct path cdktf records in the ``//`` metadata (the logical address otherwise)."""
-        meta = self.config.get("//", {}).get("metadata", {})
-        return str(meta.get("path") or f"{self.type}.{self.name}")
-
-
-Check = Callable[[Resource, str], Iterable[str]]
-# A rule about what a stack lacks reads all of its resources: (resource, message) per violation.
-StackCheck = Callable[[Sequence[Resource], str], Iterable[tuple[Resource, str]]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A named organisation rule: which resources it reads, where it applies and how to fix it."""
-
-    id: str
-    description: str
-    fix: str
-    check: Check
-    environments: frozenset[str] | None = None
-    """Where the rule applies; ``None``: every environment."""
-    stack_check: StackCheck | None = None
-    """Also (or only) a check over the whole stack, for what must exist next to a resource."""
-
-    def applies_to(self, environment: str) -> bool:
-        """True when the rule is enforced in ``environment``."""
-        return self.environments is None or environment in self.environments
-
-
-def _blocks(value: object) -> list[Json]:
-    """A nested block as a list of dicts (the JSON holds one object or a list of them)."""
-    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
-
-
-def _strings(value: object) -> list[str]:
-    """A string or a list of strings (IAM JSON allows both) as a list."""
-    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
-
 
 # -- the rules ---------------------------------------------------------------------------------------
 def _cors_no_wildcard(resource: Resource, environment: str) -> Iterator[str]:
     if resource.type != "aws_apigatewayv2_api":
         return
-    for cors in _blocks(resource.config.get("cors_configuration")):
-        if "*" in _strings(cors.get("allow_origins")):
+    for cors in blocks(resource.config.get("cors_configuration")):
+        if "*" in strings(cors.get("allow_origins")):
             yield f"CORS allow_origins is '*'; {environment} admits only explicit https origins"
 
 
@@ -131,8 +68,8 @@ def image_tag_of(identifier: str) -> str | None:
 def _pinned_image_tag(resource: Resource, environment: str) -> Iterator[str]:
     if resource.type != "aws_apprunner_service":
         return
-    for source in _blocks(resource.config.get("source_configuration")):
-        for repository in _blocks(source.get("image_repository")):
+    for source in blocks(resource.config.get("source_configuration")):
+        for repository in blocks(source.get("image_repository")):
             identifier = repository.get("image_identifier")
             tag = image_tag_of(identifier) if isinstance(identifier, str) else None
             if tag is not None and tag.lower() in MOVING_TAGS:
@@ -145,7 +82,7 @@ def _pinned_image_tag(resource: Resource, environment: str) -> Iterator[str]:
 def _access_logs(resource: Resource, environment: str) -> Iterator[str]:
     if resource.type not in {"aws_apigatewayv2_stage", "aws_api_gateway_stage"}:
         return
-    settings = _blocks(resource.config.get("access_log_settings"))
+    settings = blocks(resource.config.get("access_log_settings"))
     if not any(s.get("destination_arn") and s.get("format") for s in settings):
         yield "the API stage writes no access logs (access_log_settings with destination_arn and format)"
 
@@ -153,7 +90,7 @@ def _access_logs(resource: Resource, environment: str) -> Iterator[str]:
 def _throttling(resource: Resource, environment: str) -> Iterator[str]:
     if resource.type != "aws_apigatewayv2_stage":
         return
-    settings = _blocks(resource.config.get("default_route_settings"))
+    settings = blocks(resource.config.get("default_route_settings"))
     missing = [
         key
         for key in ("throttling_burst_limit", "throttling_rate_limit")
@@ -177,7 +114,7 @@ def _log_retention(resource: Resource, environment: str) -> Iterator[str]:
 
 def _env_var_maps(value: object) -> Iterator[Mapping[str, object]]:
     """Every ``runtime_environment_variables`` map anywhere in a resource's configuration."""
-    for block in _blocks(value):
+    for block in blocks(value):
         for key, child in block.items():
             if key == "runtime_environment_variables" and isinstance(child, dict):
                 yield child
@@ -197,14 +134,14 @@ def _no_secret_env(resource: Resource, environment: str) -> Iterator[str]:
 def _statements(resource: Resource) -> Iterator[Json]:
     """Allow statements of an IAM policy: policy-document data sources and literal JSON policies."""
     if resource.kind == "data" and resource.type == "aws_iam_policy_document":
-        for statement in _blocks(resource.config.get("statement")):
+        for statement in blocks(resource.config.get("statement")):
             if statement.get("effect", "Allow") == "Allow":
                 yield {
                     "sid": statement.get("sid"),
-                    "actions": _strings(statement.get("actions")),
-                    "resources": _strings(statement.get("resources")),
-                    "not_actions": _strings(statement.get("not_actions")),
-                    "not_resources": _strings(statement.get("not_resources")),
+                    "actions": strings(statement.get("actions")),
+                    "resources": strings(statement.get("resources")),
+                    "not_actions": strings(statement.get("not_actions")),
+                    "not_resources": strings(statement.get("not_resources")),
                 }
         return
     if resource.type not in {"aws_iam_role_policy", "aws_iam_policy", "aws_iam_user_policy"}:
@@ -216,14 +153,14 @@ def _statements(resource: Resource) -> Iterator[Json]:
         document = json.loads(text)
     except ValueError:
         return
-    for statement in _blocks(document.get("Statement") if isinstance(document, dict) else None):
+    for statement in blocks(document.get("Statement") if isinstance(document, dict) else None):
         if statement.get("Effect") == "Allow":
             yield {
                 "sid": statement.get("Sid"),
-                "actions": _strings(statement.get("Action")),
-                "resources": _strings(statement.get("Resource")),
-                "not_actions": _strings(statement.get("NotAction")),
-                "not_resources": _strings(statement.get("NotResource")),
+                "actions": strings(statement.get("Action")),
+                "resources": strings(statement.get("Resource")),
+                "not_actions": strings(statement.get("NotAction")),
+                "not_resources": strings(statement.get("NotResource")),
             }
 
 
@@ -254,7 +191,7 @@ def _iam_no_wildcard_resource(resource: Resource, environment: str) -> Iterator[
 def _prevent_destroy(resource: Resource, environment: str) -> Iterator[str]:
     if resource.kind != "resource" or resource.type not in STATEFUL_TYPES:
         return
-    lifecycle = _blocks(resource.config.get("lifecycle"))
+    lifecycle = blocks(resource.config.get("lifecycle"))
     if not any(block.get("prevent_destroy") is True for block in lifecycle):
         yield (
             f"{resource.type} can be destroyed or replaced by an ordinary apply; {environment} keeps its "
