@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
-import textwrap
 
 import pytest
 
 from constructs_lib import aws
 from constructs_lib.deploy.cli import main
-from tests.conftest import ROOT
+from tests.processes import run_python
 
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_python(code, ok=False, timeout=300, **env)
 
 
 def test_warm_reports_the_lazy_tarball_and_the_runtime_index():

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import textwrap
 
 import pytest
 
-from tests.conftest import ROOT, STACKS
+from tests.conftest import STACKS
+from tests.processes import run_python
 
 pytestmark = pytest.mark.slow
 
 
 def _python(code: str, tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    return run
+    return run_python(code, **env)
 
 
 def test_eager_import_first_gives_the_same_classes_and_identical_json(synth_dir, tmp_path):

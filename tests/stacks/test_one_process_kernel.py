@@ -14,6 +14,7 @@ import pytest
 
 from constructs_lib import _kernel
 from tests.conftest import ROOT, STACKS
+from tests.processes import run_python
 
 pytestmark = pytest.mark.slow
 
@@ -37,17 +38,7 @@ KERNEL_PROCESSES = """
 
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    return run
+    return run_python(code, timeout=300, **env)
 
 
 def _without(*names: str) -> dict[str, str]:
