@@ -55,9 +55,11 @@ synth: install
 	$(PY) main.py
 	@ls cdktf.out/stacks/*/cdk.tf.json
 
-## Lint, type-check and run the whole test suite (unit, snapshot, terraform validate), then the security
-## scan and the consumer check.
-test: install lint lint-workflows typecheck unit scan consumer
+## Lint, type-check, then the whole test suite (unit, snapshot, terraform validate, deploys on emulators),
+## the security scan and the consumer check side by side: the deploy tests mostly wait on Terraform and
+## the emulators, so the other two use the idle core (output grouped per target; any failure fails).
+test: install lint lint-workflows typecheck
+	$(MAKE) --no-print-directory --output-sync=target -j3 unit scan consumer
 
 lint:
 	$(VENV)/bin/ruff check .
