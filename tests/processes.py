@@ -27,3 +27,19 @@ def run_python(
     if ok:
         assert run.returncode == 0, run.stderr
     return run
+
+
+def make_test_commands() -> str:
+    """What ``make test`` (CI's command) would run, as ``make -n`` prints it (sub-makes included)."""
+    # Not the flags of a make this suite may run under (jobserver, -j): a plain, dry make of its own.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    run = subprocess.run(
+        ["make", "-n", "--no-print-directory", "test"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return run.stdout

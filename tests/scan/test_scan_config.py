@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scripts import scan
+from tests.processes import make_test_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_TEXT = (ROOT / ".checkov.yaml").read_text(encoding="utf-8")
@@ -260,9 +261,7 @@ def test_scan_dir_is_emptied_when_it_is_ours(tmp_path):
 
 def test_make_test_runs_the_scan():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    test_rule = re.search(r"^test:(.*)$", makefile, re.MULTILINE)
-    assert test_rule is not None
-    assert "scan" in test_rule[1].split()
+    assert "scripts/scan.py --checkov" in make_test_commands()
     assert re.search(r"^scan:.*\$\(STAMP\)/scan", makefile, re.MULTILINE)
     assert "-c constraints-scan.txt" in makefile
 
