@@ -27,7 +27,7 @@ warm: $(STAMP)/warm
 
 # Once per install (make clean-caches removes the stamp too); a cold cache only makes one synth slower.
 $(STAMP)/warm: $(STAMP)/python
-	$(PY) scripts/warm_caches.py
+	$(VENV)/bin/cora-infra warm
 	@touch $@
 
 $(STAMP)/python: pyproject.toml constraints.txt
