@@ -58,16 +58,6 @@ def emulators() -> Iterator[Emulators]:
 
 
 @pytest.fixture(scope="module")
-def env(emulators: Emulators, terraform_env: dict[str, str]) -> dict[str, str]:
-    return {**terraform_env, **emulators.env}
-
-
-@pytest.fixture(scope="module")
-def aws(emulators: Emulators) -> Callable[[str], Any]:
-    return emulators.client
-
-
-@pytest.fixture(scope="module")
 def function_arn(emulators: Emulators) -> str:
     return seed(emulators)
 

@@ -52,16 +52,6 @@ def emulators() -> Iterator[Emulators]:
 
 
 @pytest.fixture(scope="module")
-def env(emulators: Emulators, terraform_env: dict[str, str]) -> dict[str, str]:
-    return {**terraform_env, **emulators.env}
-
-
-@pytest.fixture(scope="module")
-def aws(emulators: Emulators) -> Callable[[str], Any]:
-    return emulators.client
-
-
-@pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The synthesized stack folder (``cdk.tf.json`` and the module's asset), ready to init."""
     root = tmp_path_factory.mktemp("feature-module")
