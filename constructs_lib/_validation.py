@@ -69,6 +69,32 @@ LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 
+PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
+PROJECT_NAME_RULE = (
+    "use 2-24 lowercase letters, digits or single '-', starting with a letter and ending with a letter "
+    "or digit"
+)
+
+
+def check_project_name(value: str) -> str:
+    """A project name every derived AWS name accepts: ``<project>-<env>-web`` (App Runner service, ECR
+    repository), ``/<project>/<env>/...`` (SSM parameters), ``<project>/<env>/NAME`` (secrets) and the
+    state bucket ``<project>-...`` (S3)."""
+    if not PROJECT_NAME.fullmatch(value) or "--" in value:
+        raise ValueError(f"project {value!r} is invalid: {PROJECT_NAME_RULE}")
+    if value.startswith(("aws", "ssm")):
+        raise ValueError(
+            f"project {value!r} is invalid: SSM reserves parameter names whose first segment starts with "
+            "'aws' or 'ssm' (the stack publishes /<project>/<env>/...); choose a name that does not"
+        )
+    if value == "sthree" or value.startswith(("sthree-", "amzn-s3-demo")):
+        raise ValueError(
+            f"project {value!r} is invalid: S3 reserves bucket names starting with 'sthree-' and "
+            "'amzn-s3-demo-' (state buckets are named <project>-...); choose another name"
+        )
+    return value
+
+
 ECR_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 # [0-9], never \d: Python's \d matches every Unicode digit ('١٢٣'), which AWS refuses.
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")

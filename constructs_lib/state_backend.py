@@ -15,7 +15,7 @@ from constructs_lib._validation import FROZEN, check_kms_key_arn
 
 # S3 bucket naming rules (general purpose buckets).
 _BUCKET = re.compile(
-    r"^(?!xn--)(?!sthree-)(?![0-9]{1,3}(\.[0-9]{1,3}){3}$)(?!.*\.\.)(?!.*-s3alias$)(?!.*--ol-s3$)"
+    r"^(?!xn--)(?!sthree-)(?!amzn-s3-demo-)(?![0-9]{1,3}(\.[0-9]{1,3}){3}$)(?!.*\.\.)(?!.*-s3alias$)(?!.*--ol-s3$)(?!.*--x-s3$)(?!.*--table-s3$)"
     r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 )
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$")  # [0-9]: \d is any Unicode digit
@@ -26,7 +26,9 @@ def check_bucket_name(value: str) -> str:
     if not _BUCKET.fullmatch(value):
         raise ValueError(
             f"S3 bucket name {value!r} is invalid: 3-63 lowercase letters, digits, '.' or '-', "
-            "starting and ending with a letter or digit, not shaped like an IP address"
+            "starting and ending with a letter or digit, not shaped like an IP address, without the prefixes "
+            "S3 reserves (xn--, sthree-, amzn-s3-demo-) or its reserved suffixes (-s3alias, --ol-s3, --x-s3, "
+            "--table-s3)"
         )
     return value
 

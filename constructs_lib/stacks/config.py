@@ -6,7 +6,6 @@ stacks receive validated objects.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,14 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from constructs_lib import ConfigError, CorsConfig, JwtAuthorizer, S3BackendConfig
-from constructs_lib._validation import ACCOUNT_ID, FROZEN, KMS_KEY_ARN, check_tags, format_validation_error
+from constructs_lib._validation import (
+    ACCOUNT_ID,
+    FROZEN,
+    KMS_KEY_ARN,
+    check_project_name,
+    check_tags,
+    format_validation_error,
+)
 from constructs_lib.environment import MOVING_TAGS, Environment
 from constructs_lib.stacks.config_checks import literal_problems, removed_key_problems, shared_state_problems
 from constructs_lib.stacks.config_domain import DomainConfig, unique_in_order
@@ -62,8 +68,6 @@ __all__ = [
     "load_configs",
 ]
 
-_PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
-
 
 class EnvConfig(BaseModel):
     """Everything one environment stack needs."""
@@ -97,12 +101,7 @@ class EnvConfig(BaseModel):
     @field_validator("project")
     @classmethod
     def _project(cls, value: str) -> str:
-        if not _PROJECT.fullmatch(value) or "--" in value:
-            raise ValueError(
-                f"project {value!r} is invalid: use 2-24 lowercase letters, digits or single '-', "
-                "starting with a letter and ending with a letter or digit"
-            )
-        return value
+        return check_project_name(value)
 
     @field_validator("region")
     @classmethod
