@@ -40,8 +40,8 @@ $(STAMP)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMP) && touch $@
 
-.terraformrc: scripts/terraform_cli_config.py FORCE
-	$(PYTHON) scripts/terraform_cli_config.py $@ >/dev/null
+.terraformrc: constructs_lib/terraform_cli_config.py FORCE
+	$(PYTHON) constructs_lib/terraform_cli_config.py $@ >/dev/null
 
 ## The wheel other CORA projects install (dist/cora_infra-<version>-py3-none-any.whl; CI uploads it).
 wheel: $(STAMP)/python

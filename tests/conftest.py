@@ -85,9 +85,9 @@ def terraform_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment for running terraform: the project's CLI config (offline provider mirror if any).
 
     Uses ``TF_CLI_CONFIG_FILE`` when it names an existing file (``make`` sets it); otherwise writes one
-    with ``scripts/terraform_cli_config.py``, exactly as ``make install`` does.
+    with ``constructs_lib/terraform_cli_config.py``, exactly as ``make install`` does.
     """
-    from scripts.terraform_cli_config import discover_mirror, write
+    from constructs_lib.terraform_cli_config import discover_mirror, write
 
     env = dict(os.environ)
     current = env.get("TF_CLI_CONFIG_FILE", "")

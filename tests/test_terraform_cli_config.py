@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import terraform_cli_config as cli
+from constructs_lib import terraform_cli_config as cli
 
 
 def _mirror(tmp_path):

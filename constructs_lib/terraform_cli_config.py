@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the Terraform CLI config this project runs with, and print its path.
+"""Write the Terraform CLI config a project runs with, and print its path (``cora-infra terraformrc``).
 
 Terraform cannot reach its registry on an offline machine; there, providers come from a filesystem
 mirror (a folder holding ``registry.terraform.io/<namespace>/<type>/...``). The mirror is, in order:
@@ -9,7 +9,9 @@ mirror (a folder holding ``registry.terraform.io/<namespace>/<type>/...``). The 
 
 With a mirror, the config installs ``registry.terraform.io`` providers from it and nothing directly;
 without one, Terraform uses the registry as usual. Point ``TF_CLI_CONFIG_FILE`` at the written file
-(the Makefile does). Standard library only: it runs before the virtualenv exists.
+(the Makefile does). Standard library only: cora-infra's own Makefile runs this file as a script
+(``python3 constructs_lib/terraform_cli_config.py .terraformrc``) before its virtualenv exists;
+a project that installed cora-infra runs ``cora-infra terraformrc .terraformrc``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ CANDIDATES = (
 )
 
 
+__all__ = ["discover_mirror", "render", "write"]
+
+
 def discover_mirror(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path | None:
     """The mirror folder to use, or ``None`` for the registry."""
     if MIRROR_ENV in environ:
@@ -48,7 +53,7 @@ def discover_mirror(environ: dict[str, str] | os._Environ[str] = os.environ) -> 
 
 def render(mirror: Path | None) -> str:
     """The CLI config text."""
-    lines = ["# Written by scripts/terraform_cli_config.py; do not edit, re-run make install.", ""]
+    lines = ["# Written by cora-infra (terraform_cli_config.py); do not edit, re-run make install.", ""]
     if mirror is None:
         lines.append("# No provider mirror found: providers come from the registry.")
         return "\n".join(lines) + "\n"
