@@ -3,8 +3,8 @@
 # port 3000, health check GET /api/health, non-root user, no package manager in the final image.
 #
 # Build context: the root of the CORA mono-repo (package.json, pnpm-workspace.yaml, pnpm-lock.yaml,
-# apps/, packages/). This repository (cora-infra) keeps the file to lint and scan it (`make scan`);
-# it cannot be built here. In the mono-repo, from its root:
+# apps/, packages/). `cora-infra new` writes this file (cora-infra's own copy is linted and scanned
+# by its `make scan`). From the mono-repo's root (the deploy-app workflow does this):
 #
 #   docker build --build-arg NEXT_PUBLIC_API_URL="$(terraform output -raw api_endpoint)" \
 #     -t "$ECR_REPOSITORY_URL:$GIT_SHA" .

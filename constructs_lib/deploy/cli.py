@@ -1,9 +1,11 @@
-"""``cora-infra`` (also ``python -m constructs_lib.deploy``): ``outputs``, ``deploy-app`` and ``warm``.
+"""``cora-infra`` (also ``python -m constructs_lib.deploy``): ``new``, ``check``, ``terraformrc``,
+``warm``, ``outputs`` and ``deploy-app``.
 
-``warm`` needs no AWS access and no boto3 (``deploy`` extra): it builds this machine's provider caches.
+``new``, ``check``, ``terraformrc`` (:mod:`constructs_lib.scaffold.cli`) and ``warm`` need no AWS
+access and no boto3 (``deploy`` extra); ``warm`` builds this machine's provider caches.
 
-Exit codes: 0 success or no-op; 1 a refused, failed or rolled-back deploy (or an AWS error);
-2 bad input, a missing parameter, service or image (nothing was changed).
+Exit codes: 0 success or no-op; 1 a refused, failed or rolled-back deploy (or an AWS error), or
+problems ``check`` found; 2 bad input, a missing parameter, service or image (nothing was changed).
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from constructs_lib import __version__
 from constructs_lib import published_outputs as published
 from constructs_lib.deploy.app import Clients, DeployRequest, deploy_app
 from constructs_lib.deploy.errors import BadInputError, DeployFailedError
 from constructs_lib.deploy.health import health_url_for
 from constructs_lib.deploy.outputs import read_all, read_required
+from constructs_lib.scaffold.cli import COMMANDS as PROJECT_COMMANDS
+from constructs_lib.scaffold.cli import add_commands, run_command
 
 __all__ = ["main"]
 
@@ -29,8 +34,12 @@ _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cora-infra", description="Deploy a CORA app image to App Runner.")
+    parser = argparse.ArgumentParser(
+        prog="cora-infra", description="Create, check and deploy CORA projects (App Runner + HTTP API)."
+    )
+    parser.add_argument("--version", action="version", version=f"cora-infra {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    add_commands(sub)
 
     def common(command: argparse.ArgumentParser) -> None:
         command.add_argument("--env", required=True, help="environment, e.g. dev")
@@ -134,6 +143,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     """Run the CLI; returns the exit code (``out``/``err`` default to stdout/stderr)."""
     out, err = out or sys.stdout, err or sys.stderr
     args = _parser().parse_args(argv)
+    if args.command in PROJECT_COMMANDS:
+        return run_command(args, out, err)
     try:
         _check(args)
         commands = {"outputs": _outputs, "deploy-app": _deploy, "warm": _warm}
