@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""The new-project check (``make new-projects``, in ``make test``): ``cora-infra new`` as a team meets it.
+
+Outside the repository (a temporary folder), from this checkout:
+
+1. build the wheel and install it into a clean venv, as the consumer check does
+   (``scripts/consumer_check.py``);
+2. for each layout, ``cora-infra new acme --region eu-west-1 [--layout two-repo]`` with that venv's
+   command, then the generated README's test command (``make test``) in the generated project: its own
+   venv (``pip`` finds cora-infra through ``PIP_FIND_LINKS`` = the wheel's folder, as the README says),
+   its own ``.terraformrc``; nothing from this checkout is on its path. Its snapshots must pass
+   unchanged (they were written by ``cora-infra new``);
+3. this repository's workflow gate (``scripts/lint_workflows.py``: SHA pins, zizmor, actionlint,
+   yamllint) on each generated ``.github/`` (checkov and hadolint scan them in ``make scan``).
+
+    .venv/bin/python scripts/new_project_check.py [--keep] [--layout monorepo|two-repo ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from scripts.consumer_check import ROOT, StepFailedError, Timing, build_and_install, report, run
+
+LAYOUTS = ("monorepo", "two-repo")
+SCAN_VENV = ROOT / ".venv-scan"
+REGION = "eu-west-1"
+_TEST_COMMAND = re.compile(r"^(make test)\b")
+
+
+def readme_test_command(readme: str) -> list[str]:
+    """The test command of a generated README: the ``make test`` line of its "Two commands" block."""
+    section = readme.split("## Two commands", 1)[-1]
+    block = section.split("```sh", 1)[-1].split("```", 1)[0]
+    for line in block.splitlines():
+        match = _TEST_COMMAND.match(line.strip())
+        if match:
+            return match[1].split()
+    raise StepFailedError("the generated README names no `make test` command in its 'Two commands' block")
+
+
+def project_env(work: Path) -> dict[str, str]:
+    """A new project's environment: ours without our venvs, settings or Terraform config; the wheel's
+    folder first among pip's find-links (the README's way to install cora-infra from a wheel)."""
+    ours = str(ROOT)
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CDKTF_OUTDIR", "TF_CLI_CONFIG_FILE"}
+        and not name.startswith(("CORA_", "MYPY_"))
+        and name not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    }
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if p and not p.startswith(ours)
+    )
+    env["PIP_FIND_LINKS"] = " ".join([str(work / "dist"), *env.get("PIP_FIND_LINKS", "").split()])
+    return env
+
+
+def check_layout(work: Path, layout: str, timings: list[Timing]) -> None:
+    """Generate one layout, run its README's test command, lint its workflows."""
+    parent = work / layout
+    parent.mkdir()
+    tool = work / "venv" / "bin" / "cora-infra"
+    env = project_env(work)
+    run(f"cora-infra new ({layout})", [tool, "new", "acme", "--region", REGION, "--layout", layout],
+        cwd=parent, env=env, timings=timings)  # fmt: skip
+    (project,) = (p for p in parent.iterdir() if not p.name.startswith("."))
+    snapshots = {p: p.read_bytes() for p in sorted(project.glob("tests/__snapshots__/**/*.json"))}
+    if not snapshots:
+        raise StepFailedError(f"{project}: cora-infra new wrote no snapshots")
+    command = readme_test_command((project / "README.md").read_text(encoding="utf-8"))
+    said = run(f"{' '.join(command)} ({layout})", command, cwd=project, env=env, timings=timings)
+    summary = re.search(r"=+ (\d+) passed(?:, [^=]*)? in [0-9.]+s", said)
+    if summary is None or re.search(r"\b(failed|error|skipped)\b", summary[0]):
+        raise StepFailedError(f"{layout}: pytest did not report only passes:\n{said[-3000:]}")
+    changed = [str(p.relative_to(project)) for p, data in snapshots.items() if p.read_bytes() != data]
+    if changed:
+        raise StepFailedError(f"{layout}: make test changed the snapshots cora-infra new wrote: {changed}")
+    if "ok: no problems" not in said:
+        raise StepFailedError(f"{layout}: cora-infra check did not pass:\n{said[-3000:]}")
+    run(f"workflow gate ({layout})", [
+        sys.executable, ROOT / "scripts" / "lint_workflows.py", "--root", project,
+        "--zizmor", SCAN_VENV / "bin" / "zizmor", "--yamllint", SCAN_VENV / "bin" / "yamllint",
+    ], cwd=ROOT, env=env, timings=timings)  # fmt: skip
+    print(f"{layout}: {summary[1]} tests passed, snapshots unchanged, cora-infra check ok, workflows clean")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Every layout in a temporary folder; 0 on success, 1 on the first failure."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (printed)")
+    parser.add_argument("--layout", action="append", choices=LAYOUTS, help="default: both")
+    args = parser.parse_args(argv)
+    start = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="cora-new-projects-")).resolve()
+    if work.is_relative_to(ROOT):
+        raise SystemExit(f"the temporary folder {work} is inside the repository; set TMPDIR elsewhere")
+    timings: list[Timing] = []
+    layouts = args.layout or list(LAYOUTS)
+    try:
+        build_and_install(work, timings)
+        for layout in layouts:
+            check_layout(work, layout, timings)
+    except StepFailedError as failure:
+        report(timings)
+        print(f"new-project check FAILED after {time.monotonic() - start:.1f} s: {failure}", file=sys.stderr)
+        return 1
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    report(timings)
+    print(
+        f"new-project check passed in {time.monotonic() - start:.1f} s "
+        f"({', '.join(layouts)}: cora-infra new, make test, workflow gate)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
