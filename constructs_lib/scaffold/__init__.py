@@ -1,0 +1,1 @@
+"""Scaffolding a CORA infra project: generate one and check one."""
