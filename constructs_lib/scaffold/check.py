@@ -64,7 +64,7 @@ def _project_files(root: Path) -> tuple[str, ...]:
             d
             for d in dirs
             if d not in _SKIP_DIRS
-            and not d.startswith(".venv")
+            and not d.startswith((".venv", "cdktf.out"))  # cdktf.out.scan: scratch copies of the output
             # Hidden folders are tool caches and VCS data (.git, .mypy_cache, .terraform), except
             # .github: a workflow misplaced in .github/ is one of the things to find.
             and (not d.startswith(".") or d == ".github")

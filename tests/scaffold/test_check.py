@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from constructs_lib.deploy.cli import main
 from constructs_lib.feature_modules import ModuleLayout
 from constructs_lib.scaffold.check import CheckReport, Finding, check_project, format_report
 
@@ -98,6 +100,24 @@ def test_a_clean_monorepo_project_passes(tmp_path: Path) -> None:
 def test_this_repository_passes() -> None:
     # A real mono-repo-layout project: no [modules] table, no packages/ (and its fixtures are skipped).
     assert lines(ROOT)[1:] == ["ok: no problems"]
+
+
+def test_copies_in_synth_scratch_folders_are_not_findings(tmp_path: Path) -> None:
+    # make scan copies the workflows into cdktf.out.scan/checkov/.github/ for checkov.
+    root = make_project(tmp_path / "acme")
+    write(root / "cdktf.out.scan" / "checkov" / ".github" / "workflows" / "deploy-app.yml", "on: push\n")
+    assert lines(root)[1:] == ["ok: no problems"]
+
+
+def test_the_cli_exits_1_on_findings_and_2_on_a_path_that_is_no_folder(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "acme")
+    (root / "Dockerfile").unlink()
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["check", str(root)], out=out, err=err) == 1
+    assert out.getvalue().splitlines()[-1] == "1 problem"
+    assert main(["check", str(root / "main.py")], out=out, err=err) == 2
+    assert "is not a folder" in err.getvalue()
+    assert main(["check", str(make_project(tmp_path / "clean"))], out=io.StringIO(), err=err) == 0
 
 
 # -- two-repo ----------------------------------------------------------------------------------------

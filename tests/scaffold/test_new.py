@@ -17,7 +17,14 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from constructs_lib import __version__
 from constructs_lib.deploy.cli import main
-from constructs_lib.scaffold import ScaffoldError, new_project, render_project
+from constructs_lib.scaffold import (
+    ScaffoldError,
+    check_project,
+    default_target,
+    format_report,
+    new_project,
+    render_project,
+)
 from constructs_lib.scaffold import new as new_module
 from constructs_lib.scaffold.project_files import ACTION_REPOSITORIES, ACTIONS, DEV_PINS, stack_names
 from constructs_lib.stacks import load_configs
@@ -236,6 +243,19 @@ def test_the_cli_refuses_with_exit_2_and_says_nothing_was_written(tmp_path, monk
     assert code == 2 and out == ""
     assert err.splitlines()[-1] == "error: nothing was written"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("layout", "reason"),
+    [
+        ("monorepo", "config [modules] layout; packages/ beside cdktf.json"),
+        ("two-repo", "config [modules] layout; folder named acme-infra"),
+    ],
+)
+def test_cora_infra_check_passes_on_a_generated_project(tmp_path, layout, reason):
+    project = tmp_path / default_target("acme", new_module.ModuleLayout(layout))
+    new_project("acme", region="eu-west-1", layout=new_module.ModuleLayout(layout), target=project)
+    assert format_report(check_project(project)) == [f"layout: {layout} ({reason})", "ok: no problems"]
 
 
 def test_terraformrc_writes_the_cli_config(tmp_path, monkeypatch):
