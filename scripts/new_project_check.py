@@ -28,6 +28,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+# Run as a script (``python scripts/new_project_check.py``), only ``scripts/`` itself is on sys.path.
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from scripts.consumer_check import ROOT, StepFailedError, Timing, build_and_install, report, run
 
 LAYOUTS = ("monorepo", "two-repo")
@@ -107,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     timings: list[Timing] = []
     layouts = args.layout or list(LAYOUTS)
     try:
-        build_and_install(work, timings)
+        build_and_install(work, timings, mypy=False)
         for layout in layouts:
             check_layout(work, layout, timings)
     except StepFailedError as failure:

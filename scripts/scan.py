@@ -4,7 +4,8 @@
 1. Synthesizes every stack (``python main.py``, default settings) into ``<scan-dir>/synth``.
 2. Writes the scan tree ``<scan-dir>/checkov``: a copy of each ``stacks/<id>/cdk.tf.json`` without the
    top-level ``terraform.required_version`` (checkov's JSON parser fails on it, checkov issue 7454; the
-   real output is never changed), plus copies of the ``Dockerfile`` and ``.github/workflows``.
+   real output is never changed), plus copies of the ``Dockerfile`` and ``.github/workflows``, and
+   the workflows ``cora-infra new`` writes (``generated/<layout>/.github/workflows``).
 3. Runs checkov offline on that tree (frameworks ``terraform_json``, ``dockerfile``, ``github_actions``)
    twice, in parallel: with ``.checkov.yaml`` (the verdict) and with the same file minus its
    ``skip-check`` list, to count and show what each skip suppresses (checkov itself reports checks
@@ -189,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     targets += [f"stacks/{s}" for s in stacks if s not in EXPECTED_STACKS]
     targets += ["Dockerfile"]
     targets += [f".github/workflows/{p.name}" for p in sorted((tree / ".github" / "workflows").iterdir())]
+    targets += sorted(p.relative_to(tree).as_posix() for p in (tree / "generated").rglob("*.yml"))
     summary = summarize(runs["gate"], runs["audit"], skips, targets, hadolint)
     if args.json:
         print(json.dumps(summary.to_json(), indent=2))

@@ -224,7 +224,30 @@ def build_scan_tree(synth_dir: Path, tree: Path, stacks: Sequence[str]) -> dict[
     workflows.mkdir(parents=True)
     for workflow in sorted((ROOT / ".github" / "workflows").glob("*.y*ml")):
         shutil.copy2(workflow, workflows / workflow.name)
+    write_generated_workflows(tree)
     return types
+
+
+#: The layouts ``cora-infra new`` writes; their workflows are scanned under ``generated/<layout>/``.
+GENERATED_LAYOUTS = ("monorepo", "two-repo")
+
+
+def write_generated_workflows(tree: Path) -> list[str]:
+    """The workflows ``cora-infra new`` writes, per layout, as ``generated/<layout>/.github/workflows/``
+    (their Dockerfile is this repository's, checked equal by tests/scaffold). Returns their paths."""
+    from constructs_lib.feature_modules import ModuleLayout  # noqa: PLC0415 - only the scan needs it
+    from constructs_lib.scaffold import render_project  # noqa: PLC0415
+
+    paths = []
+    for layout in GENERATED_LAYOUTS:
+        files = render_project("acme", region="eu-west-1", layout=ModuleLayout(layout))
+        for name, text in sorted(files.items()):
+            if name.startswith(".github/workflows/"):
+                path = f"generated/{layout}/{name}"
+                (tree / path).parent.mkdir(parents=True, exist_ok=True)
+                (tree / path).write_text(text, encoding="utf-8")
+                paths.append(path)
+    return paths
 
 
 def qualify(run: CheckovRun, types: Mapping[tuple[str, str], str]) -> CheckovRun:
