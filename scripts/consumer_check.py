@@ -32,7 +32,7 @@ import tempfile
 import time
 import tomllib
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,29 +270,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (printed)")
     parser.add_argument("--dist", type=Path, default=None, help="copy the checked wheel into this folder")
     args = parser.parse_args(argv)
-    start = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="cora-consumer-")).resolve()
-    if work.is_relative_to(ROOT):
-        raise SystemExit(f"the temporary folder {work} is inside the repository; set TMPDIR elsewhere")
-    timings: list[Timing] = []
-    try:
+
+    def body(work: Path, timings: list[Timing]) -> None:
         wheel = build_and_install(work, timings)
         check_project(work, timings)
         if args.dist is not None:
             args.dist.mkdir(parents=True, exist_ok=True)
             shutil.copy2(wheel, args.dist / wheel.name)
             print(f"wheel: {args.dist / wheel.name}")
+
+    return run_in_workdir("consumer check", "wheel, venv, synth, validate, mypy", body, keep=args.keep)
+
+
+def run_in_workdir(
+    name: str, what: str, body: Callable[[Path, list[Timing]], None], *, keep: bool = False
+) -> int:
+    """``body(work, timings)`` in a new temporary folder outside the repository (removed unless
+    ``keep``); prints the steps and a verdict; 0 on success, 1 on the first :class:`StepFailedError`."""
+    start = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix=f"cora-{name.split(maxsplit=1)[0]}-")).resolve()
+    if work.is_relative_to(ROOT):
+        raise SystemExit(f"the temporary folder {work} is inside the repository; set TMPDIR elsewhere")
+    timings: list[Timing] = []
+    try:
+        body(work, timings)
     except StepFailedError as failure:
         report(timings)
-        print(f"consumer check FAILED after {time.monotonic() - start:.1f} s: {failure}", file=sys.stderr)
+        print(f"{name} FAILED after {time.monotonic() - start:.1f} s: {failure}", file=sys.stderr)
         return 1
     finally:
-        if args.keep:
+        if keep:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
     report(timings)
-    print(f"consumer check passed in {time.monotonic() - start:.1f} s (wheel, venv, synth, validate, mypy)")
+    print(f"{name} passed in {time.monotonic() - start:.1f} s ({what})")
     return 0
 
 

@@ -6,10 +6,11 @@ Outside the repository (a temporary folder), from this checkout:
 1. build the wheel and install it into a clean venv, as the consumer check does
    (``scripts/consumer_check.py``);
 2. for each layout, ``cora-infra new acme --region eu-west-1 [--layout two-repo]`` with that venv's
-   command, then the generated README's test command (``make test``) in the generated project: its own
-   venv (``pip`` finds cora-infra through ``PIP_FIND_LINKS`` = the wheel's folder, as the README says),
-   its own ``.terraformrc``; nothing from this checkout is on its path. Its snapshots must pass
-   unchanged (they were written by ``cora-infra new``);
+   command, then the generated README's test command (``make test``) in the generated project, in the
+   two ways its README gives: mono-repo in a venv of its own (``pip`` finds cora-infra through
+   ``PIP_FIND_LINKS`` = the wheel's folder), two-repo with the venv that has the wheel active
+   (``VIRTUAL_ENV``); its own ``.terraformrc``; nothing from this checkout is on its path. Its
+   snapshots must pass unchanged (they were written by ``cora-infra new``);
 3. this repository's workflow gate (``scripts/lint_workflows.py``: SHA pins, zizmor, actionlint,
    yamllint) on each generated ``.github/`` (checkov and hadolint scan them in ``make scan``).
 
@@ -21,10 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import sys
-import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,7 +30,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.consumer_check import ROOT, StepFailedError, Timing, build_and_install, report, run
+from scripts.consumer_check import ROOT, StepFailedError, Timing, build_and_install, run, run_in_workdir
 
 LAYOUTS = ("monorepo", "two-repo")
 SCAN_VENV = ROOT / ".venv-scan"
@@ -51,9 +49,10 @@ def readme_test_command(readme: str) -> list[str]:
     raise StepFailedError("the generated README names no `make test` command in its 'Two commands' block")
 
 
-def project_env(work: Path) -> dict[str, str]:
+def project_env(work: Path, *, activated: bool = False) -> dict[str, str]:
     """A new project's environment: ours without our venvs, settings or Terraform config; the wheel's
-    folder first among pip's find-links (the README's way to install cora-infra from a wheel)."""
+    folder first among pip's find-links (the README's way to install cora-infra from a wheel), or with
+    ``activated`` the venv that has the wheel installed as the active one."""
     ours = str(ROOT)
     env = {
         name: value
@@ -65,7 +64,11 @@ def project_env(work: Path) -> dict[str, str]:
     env["PATH"] = os.pathsep.join(
         p for p in env.get("PATH", "").split(os.pathsep) if p and not p.startswith(ours)
     )
-    env["PIP_FIND_LINKS"] = " ".join([str(work / "dist"), *env.get("PIP_FIND_LINKS", "").split()])
+    if activated:
+        env["VIRTUAL_ENV"] = str(work / "venv")
+        env["PATH"] = os.pathsep.join([str(work / "venv" / "bin"), env["PATH"]])
+    else:
+        env["PIP_FIND_LINKS"] = " ".join([str(work / "dist"), *env.get("PIP_FIND_LINKS", "").split()])
     return env
 
 
@@ -74,7 +77,7 @@ def check_layout(work: Path, layout: str, timings: list[Timing]) -> None:
     parent = work / layout
     parent.mkdir()
     tool = work / "venv" / "bin" / "cora-infra"
-    env = project_env(work)
+    env = project_env(work, activated=layout == "two-repo")
     run(f"cora-infra new ({layout})", [tool, "new", "acme", "--region", REGION, "--layout", layout],
         cwd=parent, env=env, timings=timings)  # fmt: skip
     (project,) = (p for p in parent.iterdir() if not p.name.startswith("."))
@@ -104,31 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (printed)")
     parser.add_argument("--layout", action="append", choices=LAYOUTS, help="default: both")
     args = parser.parse_args(argv)
-    start = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="cora-new-projects-")).resolve()
-    if work.is_relative_to(ROOT):
-        raise SystemExit(f"the temporary folder {work} is inside the repository; set TMPDIR elsewhere")
-    timings: list[Timing] = []
     layouts = args.layout or list(LAYOUTS)
-    try:
+
+    def body(work: Path, timings: list[Timing]) -> None:
         build_and_install(work, timings, mypy=False)
         for layout in layouts:
             check_layout(work, layout, timings)
-    except StepFailedError as failure:
-        report(timings)
-        print(f"new-project check FAILED after {time.monotonic() - start:.1f} s: {failure}", file=sys.stderr)
-        return 1
-    finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    report(timings)
-    print(
-        f"new-project check passed in {time.monotonic() - start:.1f} s "
-        f"({', '.join(layouts)}: cora-infra new, make test, workflow gate)"
-    )
-    return 0
+
+    what = f"{', '.join(layouts)}: cora-infra new, make test, workflow gate"
+    return run_in_workdir("new-project check", what, body, keep=args.keep)
 
 
 if __name__ == "__main__":

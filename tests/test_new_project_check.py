@@ -35,3 +35,10 @@ def test_the_project_sees_the_wheel_and_nothing_of_this_checkout(tmp_path, monke
     assert env["PATH"] == "/usr/bin"
     assert env["PIP_FIND_LINKS"] == f"{tmp_path / 'dist'} /opt/wheels"
     assert not {"VIRTUAL_ENV", "TF_CLI_CONFIG_FILE", "CORA_IMAGE_TAG", "MAKEFLAGS"} & set(env)
+
+
+def test_the_two_repo_project_runs_in_the_venv_that_has_the_wheel(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", "/usr/bin")
+    env = check.project_env(tmp_path, activated=True)
+    assert env["VIRTUAL_ENV"] == str(tmp_path / "venv")
+    assert env["PATH"] == f"{tmp_path / 'venv' / 'bin'}:/usr/bin"

@@ -235,8 +235,11 @@ def new_project(
     if problems:
         raise ScaffoldError("\n".join(problems))
     files = render_project(project, region=region, layout=layout, domain=domain)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
+    except OSError as err:
+        raise ScaffoldError(f"target {str(folder)!r}: cannot write there: {err.strerror}") from None
     try:
         _write(staging, files)
         try:

@@ -201,6 +201,16 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert len(lines) == 4, lines
 
 
+def test_a_folder_that_cannot_be_written_is_refused(tmp_path, monkeypatch):
+    def refuse(**_: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(new_module.tempfile, "mkdtemp", refuse)
+    with pytest.raises(ScaffoldError, match="cannot write there: Permission denied"):
+        new_project("acme", region="eu-west-1", target=tmp_path / "acme")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_failed_synth_leaves_nothing_behind(tmp_path, monkeypatch):
     def fail(staging: Path) -> dict[str, str]:
         raise ValueError("boom")
