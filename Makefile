@@ -55,12 +55,13 @@ synth: install
 	$(PY) main.py
 	@ls cdktf.out/stacks/*/cdk.tf.json
 
-## Lint, type-check, then side by side (output grouped per target; any failure fails): the test suite
-## without the deploys (unit, snapshot, terraform validate), the deploys on emulators (they mostly wait
-## on Terraform and the emulators, so the others use the idle core), the security scan, the consumer
-## check and the new-project check.
-test: install lint lint-workflows typecheck
-	$(MAKE) --no-print-directory --output-sync=target -j5 unit deploy-tests scan consumer new-projects
+## Every check side by side after the install (output grouped per target; any failure fails): the deploys
+## on emulators first (the longest; they mostly wait on Terraform and the emulators, so the others use
+## the idle core), the test suite without them (unit, snapshot, terraform validate), the new-project
+## and consumer checks, the security scan, lint, the workflow gate and mypy.
+test: install
+	$(MAKE) --no-print-directory --output-sync=target -j8 \
+	  deploy-tests unit new-projects consumer scan lint lint-workflows typecheck
 
 lint:
 	$(VENV)/bin/ruff check .
