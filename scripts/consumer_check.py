@@ -114,17 +114,23 @@ def dev_pin(package: str) -> str:
     raise SystemExit(f"pyproject.toml: no {package} pin in the dev extra")
 
 
-def clean_env(work: Path, cache: str) -> dict[str, str]:
-    """A consumer's environment: ours without our venv, PYTHONPATH or settings, empty provider caches."""
-    ours = str(ROOT)
+def outside_env(*, drop: set[str], prefixes: tuple[str, ...], bin_dir: Path | None = None) -> dict[str, str]:
+    """Our environment as a project outside this checkout sees it: without the variables ``drop`` and
+    those starting with ``prefixes``, and with no ``PATH`` entry inside the checkout (``bin_dir`` first)."""
     env = {
         name: value
         for name, value in os.environ.items()
-        if name not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CDKTF_OUTDIR", "MYPY_CACHE_DIR"}
-        and not name.startswith(("CORA_", "JSII_"))
+        if name not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CDKTF_OUTDIR", *drop}
+        and not name.startswith(prefixes)
     }
-    path = [p for p in env.get("PATH", "").split(os.pathsep) if p and not p.startswith(ours)]
-    env["PATH"] = os.pathsep.join([str(work / "venv" / "bin"), *path])
+    path = [p for p in env.get("PATH", "").split(os.pathsep) if p and not p.startswith(str(ROOT))]
+    env["PATH"] = os.pathsep.join([*([str(bin_dir)] if bin_dir else []), *path])
+    return env
+
+
+def clean_env(work: Path, cache: str) -> dict[str, str]:
+    """A consumer's environment: ours without our venv, PYTHONPATH or settings, empty provider caches."""
+    env = outside_env(drop={"MYPY_CACHE_DIR"}, prefixes=("CORA_", "JSII_"), bin_dir=work / "venv" / "bin")
     env.update(
         VIRTUAL_ENV=str(work / "venv"),
         JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",

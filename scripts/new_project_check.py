@@ -20,7 +20,6 @@ Outside the repository (a temporary folder), from this checkout:
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -30,7 +29,15 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.consumer_check import ROOT, StepFailedError, Timing, build_and_install, run, run_in_workdir
+from scripts.consumer_check import (
+    ROOT,
+    StepFailedError,
+    Timing,
+    build_and_install,
+    outside_env,
+    run,
+    run_in_workdir,
+)
 
 LAYOUTS = ("monorepo", "two-repo")
 SCAN_VENV = ROOT / ".venv-scan"
@@ -53,20 +60,12 @@ def project_env(work: Path, *, activated: bool = False) -> dict[str, str]:
     """A new project's environment: ours without our venvs, settings or Terraform config; the wheel's
     folder first among pip's find-links (the README's way to install cora-infra from a wheel), or with
     ``activated`` the venv that has the wheel installed as the active one."""
-    ours = str(ROOT)
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CDKTF_OUTDIR", "TF_CLI_CONFIG_FILE"}
-        and not name.startswith(("CORA_", "MYPY_"))
-        and name not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
-    }
-    env["PATH"] = os.pathsep.join(
-        p for p in env.get("PATH", "").split(os.pathsep) if p and not p.startswith(ours)
-    )
+    # Our make's jobserver and -j must not reach the project's make.
+    drop = {"TF_CLI_CONFIG_FILE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    venv = work / "venv"
+    env = outside_env(drop=drop, prefixes=("CORA_", "MYPY_"), bin_dir=venv / "bin" if activated else None)
     if activated:
-        env["VIRTUAL_ENV"] = str(work / "venv")
-        env["PATH"] = os.pathsep.join([str(work / "venv" / "bin"), env["PATH"]])
+        env["VIRTUAL_ENV"] = str(venv)
     else:
         env["PIP_FIND_LINKS"] = " ".join([str(work / "dist"), *env.get("PIP_FIND_LINKS", "").split()])
     return env
