@@ -32,7 +32,7 @@ CANDIDATES = (
 )
 
 
-__all__ = ["discover_mirror", "render", "write"]
+__all__ = ["discover_mirror", "render", "write", "write_discovered"]
 
 
 def discover_mirror(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path | None:
@@ -85,12 +85,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path, help="where to write the CLI config")
     args = parser.parse_args(argv)
-    mirror = discover_mirror()
-    path = write(args.dest, mirror)
-    source = f"provider mirror {mirror}" if mirror else "the Terraform registry"
-    print(f"{path}: providers from {source}", file=sys.stderr)
+    path, said = write_discovered(args.dest)
+    print(said, file=sys.stderr)
     print(path)
     return 0
+
+
+def write_discovered(dest: Path) -> tuple[Path, str]:
+    """:func:`write` with the :func:`discover_mirror` mirror; the path and a line saying where providers
+    come from. Raises ``SystemExit`` when ``CORA_TF_PROVIDER_MIRROR`` names no mirror."""
+    mirror = discover_mirror()
+    path = write(dest, mirror)
+    source = f"provider mirror {mirror}" if mirror else "the Terraform registry"
+    return path, f"{path}: providers from {source}"
 
 
 if __name__ == "__main__":

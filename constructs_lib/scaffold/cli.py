@@ -81,16 +81,14 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _terraformrc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from constructs_lib.terraform_cli_config import discover_mirror, write  # noqa: PLC0415
+    from constructs_lib.terraform_cli_config import write_discovered  # noqa: PLC0415
 
     try:
-        mirror = discover_mirror()
+        _, said = write_discovered(args.dest)
     except SystemExit as problem:  # a CORA_TF_PROVIDER_MIRROR that holds no mirror
         print(f"error: {problem}", file=err)
         return 2
-    path = write(args.dest, mirror)
-    source = f"provider mirror {mirror}" if mirror else "the Terraform registry"
-    print(f"{path}: providers from {source}", file=out)
+    print(said, file=out)
     return 0
 
 

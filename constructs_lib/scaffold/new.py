@@ -34,7 +34,6 @@ from constructs_lib.dns_names import check_host_name
 from constructs_lib.errors import CoraInfraError
 from constructs_lib.feature_modules import ModuleLayout
 from constructs_lib.scaffold.project_files import (
-    ACTION_REPOSITORIES,
     ACTIONS,
     DEV_PINS,
     ENVIRONMENTS,
@@ -126,7 +125,7 @@ def _context(project: str, region: str, layout: ModuleLayout, domain: str | None
         "version": __version__,
         "requirement": _requirement(),
         "pins": DEV_PINS,
-        "uses": {key: f"{ACTION_REPOSITORIES[key]}@{action.pin}" for key, action in ACTIONS.items()},
+        "uses": {key: action.uses for key, action in ACTIONS.items()},
         "environments": [environment_settings(e, project, region, domain) for e in ENVIRONMENTS],
         "stacks": stack_names(),
     }
@@ -167,7 +166,11 @@ def render_project(
     problems = _option_problems(project, region, domain)
     if problems:
         raise ScaffoldError("\n".join(problems))
-    context = _context(project, region, layout, domain)
+    return _render(_context(project, region, layout, domain), layout)
+
+
+def _render(context: Mapping[str, Any], layout: ModuleLayout) -> dict[str, str]:
+    """Every file of ``layout``, rendered with ``context`` and parsed back (options checked already)."""
     jinja = _jinja()
     files: dict[str, str] = {}
     for spec in FILES:
@@ -234,7 +237,7 @@ def new_project(
         problems.append(target_problem)
     if problems:
         raise ScaffoldError("\n".join(problems))
-    files = render_project(project, region=region, layout=layout, domain=domain)
+    files = _render(_context(project, region, layout, domain), layout)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))

@@ -31,30 +31,27 @@ DEV_PINS: Mapping[str, str] = {
 class Action:
     """A GitHub action pinned by commit SHA, with the version it is (for the ``# vX.Y.Z`` comment)."""
 
+    repository: str
     sha: str
     version: str
 
     @property
-    def pin(self) -> str:
-        """``<sha>  # <version>``: what follows ``uses: <owner>/<repo>@``."""
-        return f"{self.sha}  # {self.version}"
+    def uses(self) -> str:
+        """``<owner>/<repo>@<sha>  # <version>``: the value of a workflow's ``uses:``."""
+        return f"{self.repository}@{self.sha}  # {self.version}"
 
 
 #: The actions the generated workflows use: the same commits as cora-infra's own workflows.
 ACTIONS: Mapping[str, Action] = {
-    "checkout": Action("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
-    "setup_python": Action("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
-    "setup_node": Action("820762786026740c76f36085b0efc47a31fe5020", "v7.0.0"),
-    "setup_terraform": Action("dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"),
-    "configure_aws_credentials": Action("e6de054238d6b7531b4efff3b6587d9aade6a06c", "v6.2.3"),
-}
-#: ``ACTIONS`` key → the action's repository.
-ACTION_REPOSITORIES: Mapping[str, str] = {
-    "checkout": "actions/checkout",
-    "setup_python": "actions/setup-python",
-    "setup_node": "actions/setup-node",
-    "setup_terraform": "hashicorp/setup-terraform",
-    "configure_aws_credentials": "aws-actions/configure-aws-credentials",
+    "checkout": Action("actions/checkout", "3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "setup_python": Action("actions/setup-python", "5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "setup_node": Action("actions/setup-node", "820762786026740c76f36085b0efc47a31fe5020", "v7.0.0"),
+    "setup_terraform": Action(
+        "hashicorp/setup-terraform", "dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"
+    ),
+    "configure_aws_credentials": Action(
+        "aws-actions/configure-aws-credentials", "e6de054238d6b7531b4efff3b6587d9aade6a06c", "v6.2.3"
+    ),
 }
 
 _MONOREPO = frozenset({ModuleLayout.MONOREPO})

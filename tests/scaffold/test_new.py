@@ -26,7 +26,7 @@ from constructs_lib.scaffold import (
     render_project,
 )
 from constructs_lib.scaffold import new as new_module
-from constructs_lib.scaffold.project_files import ACTION_REPOSITORIES, ACTIONS, DEV_PINS, stack_names
+from constructs_lib.scaffold.project_files import ACTIONS, DEV_PINS, stack_names
 from constructs_lib.stacks import load_configs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,15 +113,20 @@ def test_the_tool_pins_are_cora_infras_own():
 def test_the_actions_are_the_commits_cora_infras_workflows_use(monorepo):
     ours = "".join(p.read_text() for p in (ROOT / ".github" / "workflows").glob("*.yml"))
     for key, action in ACTIONS.items():
-        assert f"uses: {ACTION_REPOSITORIES[key]}@{action.sha}  # {action.version}" in ours, key
+        assert f"uses: {action.repository}@{action.sha}  # {action.version}" in ours, key
     generated = "".join(t for p, t in monorepo.items() if p.startswith(".github/workflows/"))
     uses = set(re.findall(r"uses: (\S+@\S+)", generated))
-    assert uses == {f"{ACTION_REPOSITORIES[k]}@{a.sha}" for k, a in ACTIONS.items()}
+    assert uses == {f"{a.repository}@{a.sha}" for a in ACTIONS.values()}
 
 
 def test_the_web_image_files_are_cora_infras_own_linted_copies(monorepo):
     assert monorepo["Dockerfile"] == (ROOT / "Dockerfile").read_text()
     assert monorepo[".dockerignore"] == (ROOT / ".dockerignore").read_text()
+
+
+def test_the_workflow_linter_configs_are_cora_infras_own(two_repo):
+    assert two_repo[".yamllint"] == (ROOT / ".yamllint").read_text()
+    assert two_repo[".github/zizmor.yml"] == (ROOT / ".github" / "zizmor.yml").read_text()
 
 
 def test_the_two_repo_deploy_app_is_reusable_only_and_names_the_project(two_repo, monorepo):
