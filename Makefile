@@ -122,10 +122,12 @@ list: install
 	npx cdktf list
 
 ## make deploy ENV=dev  (needs AWS credentials; the image tag comes from CORA_IMAGE_TAG or the config).
-## The preflight fails in seconds, with the next step to run, when App Runner would not find its image.
+## The preflight (cora-infra preflight, the command generated projects run too) fails in seconds, with the
+## next step to run, when App Runner would not find its image or a secret's value, or the [domain] zone is
+## not delegated in public DNS.
 ## CDKTF_DEPLOY_FLAGS=--auto-approve in CI (deploy-infra.yml), where nobody answers the prompt.
 deploy: install
-	$(PY) -m devtools.preflight $(ENV)
+	$(VENV)/bin/cora-infra preflight $(ENV)
 	$(MAKE) --no-print-directory lock STACKS=$(ENV)
 	npx cdktf deploy $(ENV) $(CDKTF_DEPLOY_FLAGS)
 
@@ -145,7 +147,7 @@ demo-local: install
 	  npx cdktf deploy bootstrap-local --auto-approve; \
 	  CORA_SKIP_SERVICE=1 npx cdktf deploy local --auto-approve; \
 	  $(PY) -m devtools.local_values; \
-	  $(PY) -m devtools.preflight local; \
+	  $(VENV)/bin/cora-infra preflight local; \
 	  npx cdktf deploy local --auto-approve --outputs-file local-outputs.json; \
 	  cat local-outputs.json; \
 	  npx cdktf destroy local --auto-approve'

@@ -88,7 +88,7 @@ def test_python_dash_m_runs_the_tool(aws, emulators):
 def test_the_console_script_is_declared():
     text = (ROOT / "pyproject.toml").read_text()
     assert 'cora-infra = "constructs_lib.deploy.cli:main"' in text
-    assert 'deploy = ["boto3==1.44.8"]' in text
+    assert 'deploy = ["boto3==1.44.8", "dnspython==2.9.2"]' in text
 
 
 def test_import_constructs_lib_does_not_import_boto3():

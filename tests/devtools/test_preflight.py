@@ -1,5 +1,6 @@
-"""The deploy preflight (``python -m devtools.preflight``) against the emulators: it names what AWS
-would reject (no image, secrets without a value, roles not created) before Terraform asks for it."""
+"""The deploy preflight (``cora-infra preflight``, ``python -m devtools.preflight`` here) against the
+emulators: it names what AWS would reject (no image, secrets without a value, roles not created, a zone
+that public DNS does not delegate) before Terraform asks for it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.deploy import checks
+from constructs_lib.deploy.cli import main
 from devtools import preflight
 from devtools.emulators import LOCAL_ZONE, Emulators, seed_hosted_zone
 from devtools.local_values import push_stub_image
+from devtools.preflight import CONFIG_DIR
 
 ENV = "local"
 SECRETS = [f"cora/local/{n}" for n in ("NEXTAUTH_SECRET", "OKTA_CLIENT_SECRET", "SUPABASE_ANON_KEY")]
@@ -27,7 +31,7 @@ def zone(aws: Any, emulators: Emulators) -> str:
 
 
 def _first_phase(aws: Any, *, image: bool) -> None:
-    """What ``CORA_SKIP_SERVICE=1 npx cdktf deploy local`` creates: repository, empty secrets, roles."""
+    """What ``CORA_SKIP_SERVICE=1 make deploy ENV=local`` creates: repository, empty secrets, roles."""
     aws("ecr").create_repository(repositoryName=REPOSITORY)
     for name in SECRETS:
         aws("secretsmanager").create_secret(Name=name)
@@ -52,7 +56,7 @@ def test_a_new_environment_is_told_every_step_of_the_first_deploy(aws):
     assert not verdict.ok
     text = verdict.message
     assert "ECR repository cora-local-web" in text
-    assert "CORA_SKIP_SERVICE=1 npx cdktf deploy local" in text
+    assert "CORA_SKIP_SERVICE=1 make deploy ENV=local" in text
     for name in SECRETS:
         assert f"--secret-id {name} --secret-string file://" in text
     assert text.index("CORA_SKIP_SERVICE=1") < text.index("put-secret-value") < text.index("docker push")
@@ -111,7 +115,7 @@ def test_missing_roles_send_you_back_to_the_first_phase(aws):
     verdict = _check()
     assert not verdict.ok
     assert f"role {ROLES[0]}" in verdict.message
-    assert "CORA_SKIP_SERVICE=1 npx cdktf deploy local" in verdict.message
+    assert "CORA_SKIP_SERVICE=1 make deploy ENV=local" in verdict.message
 
 
 def test_a_secret_scheduled_for_deletion_is_named(aws):
@@ -247,3 +251,69 @@ def test_zone_id_must_name_the_zone(aws, zone):
     assert "does not exist in this account" in str(
         preflight.zone_problem(aws("route53"), LOCAL_ZONE, "ZNOPE1")
     )
+
+
+# -- the zone's delegation in public DNS (not checked on the emulators: their zones are not public) ----
+def _zone_servers(aws: Any, zone: str) -> list[str]:
+    return list(aws("route53").get_hosted_zone(Id=zone)["DelegationSet"]["NameServers"])
+
+
+def test_a_zone_public_dns_does_not_delegate_is_named_with_its_name_servers(aws, zone):
+    servers = _zone_servers(aws, zone)
+    problem = checks.delegation_problem(aws("route53"), LOCAL_ZONE, None, lambda name: [])
+    assert problem is not None
+    assert problem.startswith(f"{LOCAL_ZONE} is not delegated: public DNS has no NS record for it")
+    assert all(server in problem for server in servers)
+
+
+def test_a_zone_delegated_elsewhere_is_named(aws, zone):
+    elsewhere = ["ns-1.awsdns-00.com.", "ns-2.awsdns-00.net."]
+    problem = checks.delegation_problem(aws("route53"), LOCAL_ZONE, None, lambda name: elsewhere)
+    assert problem is not None
+    assert "is delegated to other name servers (ns-1.awsdns-00.com, ns-2.awsdns-00.net)" in problem
+
+
+def test_a_delegated_zone_passes_whatever_the_case_and_final_dot(aws, zone):
+    servers = [s.upper().rstrip(".") for s in _zone_servers(aws, zone)]
+    assert checks.delegation_problem(aws("route53"), LOCAL_ZONE, None, lambda name: servers) is None
+    zone_id = zone.rsplit("/", 1)[-1]
+    assert checks.delegation_problem(aws("route53"), LOCAL_ZONE, zone_id, lambda name: servers) is None
+
+
+def test_dns_that_cannot_be_asked_says_how_to_check_by_hand(aws, zone):
+    def unreachable(name: str) -> list[str]:
+        raise LookupError("LifetimeTimeout: no answer")
+
+    problem = checks.delegation_problem(aws("route53"), LOCAL_ZONE, None, unreachable)
+    assert problem == (
+        f"cannot check the delegation of {LOCAL_ZONE} in public DNS (LifetimeTimeout: no answer); "
+        f"check it: dig +short NS {LOCAL_ZONE}"
+    )
+
+
+def test_the_preflight_checks_delegation_outside_the_emulators(aws, zone, tmp_path):
+    """A config without [emulator] (dev) on the emulators' AWS: the delegation is asked for, first."""
+    config = (CONFIG_DIR / "local.toml").read_text()
+    start, end = config.index("[emulator]"), config.index("[state]")
+    (tmp_path / "dev.toml").write_text(config[:start] + config[end:])
+    asked: list[str] = []
+
+    def lookup(name: str) -> list[str]:
+        asked.append(name)
+        return []
+
+    verdict = preflight.check("dev", config_dir=tmp_path, role_settle_seconds=0, name_servers=lookup)
+    assert asked == [LOCAL_ZONE]
+    assert not verdict.ok
+    assert verdict.message.startswith(f"dev: {LOCAL_ZONE} is not delegated")
+    assert preflight.check(ENV, role_settle_seconds=0, name_servers=lookup).message.startswith(
+        "first deploy of local"
+    ), "with [emulator], no delegation check"
+    assert asked == [LOCAL_ZONE]
+
+
+def test_cora_infra_preflight_reads_the_config_dir_and_exits_like_the_devtools_command(aws, capsys):
+    assert main(["preflight", ENV, "--config-dir", str(CONFIG_DIR)]) == 1
+    assert capsys.readouterr().err.startswith("error: first deploy of local:")
+    assert main(["preflight", "qa", "--config-dir", str(CONFIG_DIR)]) == 2
+    assert "environment 'qa' is unknown" in capsys.readouterr().err
