@@ -36,6 +36,9 @@ PUSH_ACTIONS = (
 )
 # The one ECR action that AWS only accepts on "*": logging in to the registry.
 AUTH_TOKEN_ACTION = "ecr:GetAuthorizationToken"
+#: The tag prefix ``cora-infra deploy-app`` marks an image with once it ran healthy
+#: (:mod:`constructs_lib.deploy.images`): the lifecycle policy keeps those images by a rule of their own.
+HEALTHY_TAG_PREFIX = "cora-healthy-"
 
 
 class TagMutability(StrEnum):
@@ -57,7 +60,12 @@ class EcrRepoProps(BaseModel):
     scan_on_push: bool = Field(default=True, strict=True)
     """Default: every pushed image is scanned for vulnerabilities."""
     keep_tagged_images: int = Field(default=10, strict=True, ge=1, le=10_000)
-    """Default: keep the 10 most recently pushed tagged images, expire older ones."""
+    """Default: keep the 10 most recently pushed tagged images, expire older ones (images that ran
+    healthy are counted apart, by ``keep_healthy_images``)."""
+    keep_healthy_images: int = Field(default=5, strict=True, ge=2, le=10_000)
+    """Default: keep the 5 images that most recently ran healthy after a deploy (``cora-healthy-*``
+    tags), whatever was pushed since: a rollback needs the running image and the one before it, and
+    failed deploys push too. At least 2."""
     untagged_expiry_days: int = Field(default=7, strict=True, ge=1, le=3650)
     """Default: untagged images (leftover layers of re-pushed builds) expire 7 days after push."""
     kms_key_arn: str | None = None
@@ -93,8 +101,10 @@ class EcrRepoProps(BaseModel):
         return check_tags("tags", value)
 
 
-def lifecycle_policy(keep_tagged_images: int, untagged_expiry_days: int) -> str:
-    """The ECR lifecycle policy document: expire untagged images, keep the last N tagged ones."""
+def lifecycle_policy(keep_tagged_images: int, untagged_expiry_days: int, keep_healthy_images: int = 5) -> str:
+    """The ECR lifecycle policy document: expire untagged images, keep the last images that ran healthy
+    (by a rule of higher priority: ECR never expires an image by a lower-priority rule once a higher one
+    matched its tags), and the last N tagged ones."""
     rules = [
         {
             "rulePriority": 1,
@@ -109,6 +119,17 @@ def lifecycle_policy(keep_tagged_images: int, untagged_expiry_days: int) -> str:
         },
         {
             "rulePriority": 2,
+            "description": f"Keep the last {keep_healthy_images} images that ran healthy (rollback targets)",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPrefixList": [HEALTHY_TAG_PREFIX],
+                "countType": "imageCountMoreThan",
+                "countNumber": keep_healthy_images,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 3,
             "description": f"Keep the last {keep_tagged_images} tagged images",
             "selection": {
                 "tagStatus": "tagged",
@@ -161,7 +182,9 @@ class EcrRepo(Construct):
             self,
             "lifecycle-policy",
             repository=self.repository.name,
-            policy=lifecycle_policy(props.keep_tagged_images, props.untagged_expiry_days),
+            policy=lifecycle_policy(
+                props.keep_tagged_images, props.untagged_expiry_days, props.keep_healthy_images
+            ),
         )
 
     @property

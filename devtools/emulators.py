@@ -171,6 +171,7 @@ def running(
         secret_check=checks.secret,
         role_check=checks.role,
         dns_check=checks.dns,
+        event_log=checks.event,
     )
     try:
         apprunner.start()

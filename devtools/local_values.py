@@ -10,6 +10,7 @@ The values are demo strings, never real secrets; they are not printed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -22,23 +23,37 @@ import boto3
 from constructs_lib.stacks import load_config
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
-_MANIFEST = {
-    "schemaVersion": 2,
-    "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-    "config": {
-        "mediaType": "application/vnd.docker.container.image.v1+json",
-        "size": 2,
-        "digest": "sha256:" + "a" * 64,
-    },
-    "layers": [],
-}
+
+
+def stub_manifest(tag: str) -> str:
+    """An image manifest of its own per tag: one layer whose digest comes from the tag, so that ECR
+    (moto: an image is its manifest, its digest the hash of its layers) keeps each tag a distinct image."""
+    layer = "sha256:" + hashlib.sha256(f"cora-stub-layer:{tag}".encode()).hexdigest()
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 2,
+                "digest": "sha256:" + "a" * 64,
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 32,
+                    "digest": layer,
+                }
+            ],
+        }
+    )
 
 
 def push_stub_image(ecr: Any, repository: str, tag: str) -> None:
     """Put a stub image manifest ``<repository>:<tag>`` into ECR (enough for the emulators), once."""
     tags = {i.get("imageTag") for i in ecr.list_images(repositoryName=repository)["imageIds"]}
     if tag not in tags:
-        ecr.put_image(repositoryName=repository, imageManifest=json.dumps(_MANIFEST), imageTag=tag)
+        ecr.put_image(repositoryName=repository, imageManifest=stub_manifest(tag), imageTag=tag)
 
 
 def fill(config_dir: Path = CONFIG_DIR, *, image_tag: str | None = None) -> list[str]:

@@ -1,8 +1,8 @@
-"""The deploy tool's two kinds of failure, which the CLI maps to its exit codes."""
+"""The deploy tool's kinds of failure, which the CLI maps to its exit codes."""
 
 from __future__ import annotations
 
-__all__ = ["BadInputError", "DeployFailedError"]
+__all__ = ["BadInputError", "DeployFailedError", "DeployInterruptedError"]
 
 
 class BadInputError(Exception):
@@ -11,3 +11,8 @@ class BadInputError(Exception):
 
 class DeployFailedError(Exception):
     """The deploy was refused, failed or was rolled back; the message says which (exit code 1)."""
+
+
+class DeployInterruptedError(Exception):
+    """SIGINT or SIGTERM stopped the tool (exit code 130); the message says what AWS still has in flight
+    and what to run next. The lock was given back."""

@@ -17,8 +17,9 @@ __all__ = ["read_all", "read_required"]
 
 def _hint(prefix: str) -> str:
     return (
-        f"the stack publishes them under {prefix}/ when it is deployed (cdktf deploy); SERVICE_ARN and"
-        " APP_URL appear once the App Runner service exists (the second phase of a first deploy)"
+        f"the stack publishes them under {prefix}/ when it is deployed (make deploy); SERVICE_ARN and"
+        " APP_URL appear once the App Runner service exists (the second phase of a first deploy),"
+        " STATE_LOCK with cora-infra 0.4 (deploy the stack again after upgrading)"
     )
 
 

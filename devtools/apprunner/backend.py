@@ -22,6 +22,7 @@ from devtools.apprunner.state import (
     DEFAULT_REGION,
     Check,
     DnsCheck,
+    EventLog,
     _AutoScalingConfig,
     _Service,
 )
@@ -63,6 +64,10 @@ class AppRunnerBackend(_ServiceOperations, _CustomDomainOperations, _AutoScaling
     ``active``. Default: no check, the records count as present (see
     :mod:`devtools.apprunner.custom_domains`).
 
+    ``event_log`` receives the lines App Runner writes to a service's event log (a deployment started,
+    completed, failed with its reason, rolled back): the deploy tool reads the cause of a failure there.
+    Default: nowhere.
+
     Tests inject a rolled-back, slow or unhealthy deployment with :meth:`inject_faults` and read
     :meth:`health` (see :mod:`devtools.apprunner.faults`).
     """
@@ -80,6 +85,7 @@ class AppRunnerBackend(_ServiceOperations, _CustomDomainOperations, _AutoScaling
         secret_check: Check | None = None,
         role_check: Check | None = None,
         dns_check: DnsCheck | None = None,
+        event_log: EventLog | None = None,
     ) -> None:
         if not re.fullmatch(r"[0-9]{12}", account_id):
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
@@ -97,6 +103,7 @@ class AppRunnerBackend(_ServiceOperations, _CustomDomainOperations, _AutoScaling
         self._secret_check = secret_check
         self._role_check = role_check
         self._dns_check = dns_check
+        self._event_log = event_log
         self._lock = threading.RLock()
         if region.startswith("cn-"):
             self.partition = "aws-cn"

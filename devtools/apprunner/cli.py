@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from devtools.apprunner.server import AppRunnerEmulator, _is_loopback
-from devtools.apprunner.state import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Check, DnsCheck
+from devtools.apprunner.state import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Check, DnsCheck, EventLog
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -65,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     secret_check: Check | None = None
     role_check: Check | None = None
     dns_check: DnsCheck | None = None
+    event_log: EventLog | None = None
     if args.moto_endpoint:
         # Imported only when asked for: it brings boto3, which the plain emulator does not need.
         from devtools.apprunner.moto_checks import MotoChecks  # noqa: PLC0415
@@ -73,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.moto_endpoint, region=args.region, role_propagation_seconds=args.role_propagation_seconds
         )
         secret_check, role_check, dns_check = checks.secret, checks.role, checks.dns
+        event_log = checks.event
     try:
         emulator = AppRunnerEmulator(
             host=args.host,
@@ -83,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             secret_check=secret_check,
             role_check=role_check,
             dns_check=dns_check,
+            event_log=event_log,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -16,7 +16,8 @@ from botocore.exceptions import ClientError
 
 
 class MotoChecks:
-    """``secret``, ``role`` and ``dns``: hooks for :class:`~devtools.apprunner_emulator.AppRunnerEmulator`.
+    """``secret``, ``role``, ``dns`` and ``event``: hooks for
+    :class:`~devtools.apprunner_emulator.AppRunnerEmulator`.
 
     A secret is readable when Secrets Manager has a version staged ``AWSCURRENT`` (``GetSecretValue``
     fails without one) and it is not scheduled for deletion; an SSM parameter when ``GetParameter``
@@ -90,6 +91,25 @@ class MotoChecks:
                     f"{self.role_propagation_seconds:g} s to propagate it"
                 )
         return None
+
+    def event(self, service_name: str, service_id: str, message: str) -> None:
+        """Write one line of App Runner's event log of the service into moto's CloudWatch Logs, where
+        App Runner writes it: log group ``/aws/apprunner/<name>/<id>/service``, stream ``events``."""
+        logs = self._client("logs")
+        group = f"/aws/apprunner/{service_name}/{service_id}/service"
+        for create, arguments in (
+            (logs.create_log_group, {"logGroupName": group}),
+            (logs.create_log_stream, {"logGroupName": group, "logStreamName": "events"}),
+        ):
+            try:
+                create(**arguments)
+            except ClientError as err:
+                if err.response.get("Error", {}).get("Code") != "ResourceAlreadyExistsException":
+                    raise
+        stamp = int(datetime.now(UTC).timestamp() * 1000)
+        logs.put_log_events(
+            logGroupName=group, logStreamName="events", logEvents=[{"timestamp": stamp, "message": message}]
+        )
 
     def dns(self, name: str, value: str) -> str | None:
         """``None`` when public DNS (moto's public hosted zones) has the CNAME ``name`` → ``value``."""

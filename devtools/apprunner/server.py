@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from devtools.apprunner.backend import AppRunnerBackend
-from devtools.apprunner.state import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Check, DnsCheck
+from devtools.apprunner.state import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Check, DnsCheck, EventLog
 from devtools.apprunner.validation import ApiError, Json, _error_body
 
 LOG = logging.getLogger("devtools.apprunner_emulator")
@@ -137,8 +137,8 @@ class AppRunnerEmulator:
 
     ``port=0`` picks a free port (see :attr:`url` after :meth:`start`). Use as a context manager, or
     call :meth:`start` and :meth:`stop`. :attr:`backend` exposes the model (and :attr:`calls`, the
-    operations received, in order). ``secret_check``, ``role_check`` and ``dns_check`` are passed to
-    :class:`AppRunnerBackend`, which documents them.
+    operations received, in order). ``secret_check``, ``role_check``, ``dns_check`` and ``event_log``
+    are passed to :class:`AppRunnerBackend`, which documents them.
     """
 
     def __init__(
@@ -153,6 +153,7 @@ class AppRunnerEmulator:
         secret_check: Check | None = None,
         role_check: Check | None = None,
         dns_check: DnsCheck | None = None,
+        event_log: EventLog | None = None,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(f"the emulator only binds loopback addresses, not {host!r}")
@@ -168,6 +169,7 @@ class AppRunnerEmulator:
             secret_check=secret_check,
             role_check=role_check,
             dns_check=dns_check,
+            event_log=event_log,
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

@@ -27,6 +27,10 @@ Check: TypeAlias = Callable[[str], str | None]
 DnsCheck: TypeAlias = Callable[[str, str], str | None]
 """A DNS hook: a CNAME record's name and value in, ``None`` when public DNS has it, else the reason."""
 
+EventLog: TypeAlias = Callable[[str, str, str], None]
+"""An event-log hook: service name, service ID and one line of the service's event log, as App Runner
+writes them to CloudWatch Logs (``/aws/apprunner/<name>/<id>/service``, stream ``events``)."""
+
 # Service statuses (types.ServiceStatus) and the lower-case statuses App Runner really returns for
 # auto scaling configurations (the provider waits for "active", not the SDK enum's "ACTIVE").
 RUNNING: Final = "RUNNING"
@@ -168,6 +172,15 @@ class _BackendState:
     _secret_check: Check | None
     _role_check: Check | None
     _dns_check: DnsCheck | None
+    _event_log: EventLog | None
+
+    def _event(self, service: _Service, message: str) -> None:
+        """One line of the service's event log (``[AppRunner] ...``, App Runner's own prefix)."""
+        if self._event_log is not None:
+            try:
+                self._event_log(service.name, service.id, f"[AppRunner] {message}")
+            except Exception:  # the event log is a side channel: it must not fail an operation
+                LOG.exception("could not write the event log of %s", service.name)
 
     # ------------------------------------------------------------------ state machine
 
@@ -187,19 +200,26 @@ class _BackendState:
                 self._tags.pop(service.arn, None)
                 continue
             failure = self._deployment_failure(service, pending)
+            op_id = pending.operation.id
+            deploying = pending.operation.type in _DEPLOYING
             if failure is None:
                 pending.operation.status = OP_SUCCEEDED
                 service.status = pending.final_status
+                if deploying:
+                    self._event(service, f"Deployment with ID : {op_id} has completed successfully.")
             elif pending.previous is None:
                 LOG.warning("%s: %s failed: %s", service.name, pending.operation.type, failure)
                 pending.operation.status = OP_FAILED
                 service.status = CREATE_FAILED
+                self._event(service, f"Deployment with ID : {op_id} failed. Failure reason : {failure}.")
             else:
                 # A failed deployment of a running service leaves the old one serving.
                 LOG.warning("%s: %s rolled back: %s", service.name, pending.operation.type, failure)
                 pending.operation.status = OP_ROLLBACK_SUCCEEDED
                 service.config, service.auto_scaling_arn = pending.previous
                 service.status = pending.final_status
+                self._event(service, f"Deployment with ID : {op_id} failed. Failure reason : {failure}.")
+                self._event(service, f"Rollback with ID : {op_id} has completed successfully.")
             service.updated_at = finished
 
     def _deployment_failure(self, service: _Service, pending: _Pending) -> str | None:
@@ -240,6 +260,8 @@ class _BackendState:
                 service.fail_next_update = False
                 failure = "injected fault: the new deployment failed its health check"
         service.pending = _Pending(self._clock() + delay, final_status, operation, previous, failure)
+        if op_type in _DEPLOYING:
+            self._event(service, f"Deployment with ID : {operation.id} started. Triggering event : {op_type}")
         return operation
 
     # ------------------------------------------------------------------ ARNs and look-ups

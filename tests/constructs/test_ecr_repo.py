@@ -26,7 +26,10 @@ def test_lifecycle_expires_untagged_after_7_days_and_keeps_10_tagged(synth):
     doc = synth(lambda s: EcrRepo(s, "web", props=EcrRepoProps(name="cora-dev-web")))
     rules = json.loads(only(resources(doc, "aws_ecr_lifecycle_policy"))["policy"])["rules"]
     untagged = next(r for r in rules if r["selection"]["tagStatus"] == "untagged")
-    tagged = next(r for r in rules if r["selection"]["tagStatus"] == "tagged")
+    tagged = next(r for r in rules if r["selection"].get("tagPatternList") == ["*"])
+    healthy = next(r for r in rules if r["selection"].get("tagPrefixList") == ["cora-healthy-"])
+    assert healthy["rulePriority"] < tagged["rulePriority"]
+    assert healthy["selection"]["countNumber"] == 5
     assert untagged["selection"]["countType"] == "sinceImagePushed"
     assert untagged["selection"]["countNumber"] == 7
     assert tagged["selection"]["countType"] == "imageCountMoreThan"
@@ -52,7 +55,64 @@ def test_lifecycle_and_encryption_are_configurable(synth):
         r["selection"]["countNumber"]
         for r in json.loads(only(resources(doc, "aws_ecr_lifecycle_policy"))["policy"])["rules"]
     )
-    assert counts == [1, 3]
+    assert counts == [1, 3, 5]
+
+
+def _expired(policy: str, images: list[tuple[str, int, tuple[str, ...]]]) -> set[str]:
+    """What ECR's lifecycle evaluation expires of ``images`` (name, push order, tags), as AWS documents
+    it: rules in priority order; an image that matches a rule's tag selection is never expired by a
+    rule of lower priority; ``imageCountMoreThan`` keeps the most recently pushed."""
+    claimed: set[str] = set()
+    expired: set[str] = set()
+
+    def matches(selection: dict[str, object], tags: tuple[str, ...]) -> bool:
+        if selection["tagStatus"] == "untagged":
+            return not tags
+        if selection["tagStatus"] == "any":
+            return True
+        prefixes = selection.get("tagPrefixList")
+        if isinstance(prefixes, list):
+            return any(t.startswith(p) for t in tags for p in prefixes)
+        patterns = selection["tagPatternList"]
+        assert isinstance(patterns, list)
+        return bool(tags) and any(re.fullmatch(p.replace("*", ".*"), t) for t in tags for p in patterns)
+
+    for rule in sorted(json.loads(policy)["rules"], key=lambda r: r["rulePriority"]):
+        selection = rule["selection"]
+        matched = [i for i in images if i[0] not in claimed and matches(selection, i[2])]
+        claimed |= {i[0] for i in matched}
+        if selection["countType"] == "imageCountMoreThan":
+            newest_first = sorted(matched, key=lambda i: -i[1])
+            expired |= {i[0] for i in newest_first[selection["countNumber"] :]}
+    return expired
+
+
+def test_failed_deploys_cannot_expire_the_images_a_rollback_needs():
+    from constructs_lib.ecr_repo import lifecycle_policy
+
+    # Two images ran healthy (marked by deploy-app), then 12 pushes whose deploys failed.
+    images = [
+        ("healthy-1", 1, ("sha1", "cora-healthy-20261201T000000000000Z")),
+        ("healthy-2", 2, ("sha2", "cora-healthy-20261202T000000000000Z")),
+    ]
+    images += [(f"failed-{n}", 2 + n, (f"sha-f{n}",)) for n in range(1, 13)]
+    expired = _expired(lifecycle_policy(10, 7, 5), images)
+    assert not {"healthy-1", "healthy-2"} & expired
+    assert expired == {"failed-1", "failed-2"}
+    # The policy before: one "keep the last 10 tagged" rule lost both rollback targets.
+    before = json.dumps(
+        {
+            "rules": [
+                r
+                for r in json.loads(lifecycle_policy(10, 7, 5))["rules"]
+                if "tagPrefixList" not in r["selection"]
+            ]
+        }
+    )
+    assert {"healthy-1", "healthy-2"} <= _expired(before, images)
+    # And only the last 5 that ran healthy are kept as such.
+    marked = [(f"h{n}", n, (f"s{n}", f"cora-healthy-2026120{n}T000000000000Z")) for n in range(1, 8)]
+    assert _expired(lifecycle_policy(10, 7, 5), marked) == {"h1", "h2"}
 
 
 def test_grant_pull_is_scoped_to_the_repository(synth):
@@ -113,7 +173,12 @@ def test_invalid_repository_names_are_refused(name):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("keep_tagged_images", 0), ("untagged_expiry_days", 0), ("kms_key_arn", "alias-not-an-arn")],
+    [
+        ("keep_tagged_images", 0),
+        ("keep_healthy_images", 1),
+        ("untagged_expiry_days", 0),
+        ("kms_key_arn", "alias-not-an-arn"),
+    ],
 )
 def test_out_of_range_settings_are_refused(field, value):
     with pytest.raises(ValidationError, match=field):

@@ -12,7 +12,6 @@ is ``devtools.emulators.LOCAL_ZONE``, seeded outside Terraform as in AWS.
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -181,7 +180,6 @@ def records(emulators: Emulators, zone_id: str) -> dict[tuple[str, str], dict[st
 
 
 def test_custom_domains_apply_replan_empty_and_destroy(tmp_path: Path, emulators, terraform_env):
-    started = time.monotonic()
     env = {**terraform_env, **emulators.env}
     zone_id = seed_hosted_zone(emulators)
     (tmp_path / "main.tf.json").write_text(json.dumps(stack(emulators), indent=2))
@@ -212,5 +210,3 @@ def test_custom_domains_apply_replan_empty_and_destroy(tmp_path: Path, emulators
     assert not [s for s in apprunner.list_services()["ServiceSummaryList"] if s["ServiceName"] == SERVICE]
     assert emulators.client("acm").list_certificates()["CertificateSummaryList"] == []
     assert set(records(emulators, zone_id)) == {(f"{LOCAL_ZONE}.", "NS"), (f"{LOCAL_ZONE}.", "SOA")}
-    elapsed = time.monotonic() - started
-    assert elapsed < 60, f"apply + plan + destroy took {elapsed:.0f} s"
