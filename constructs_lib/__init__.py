@@ -23,6 +23,7 @@ from constructs_lib.app_runner_service import (
     HealthCheckProtocol,
     Memory,
 )
+from constructs_lib.delivery_policies import DeliveryPolicies, DeployAppTargets, InfraPlanTargets
 from constructs_lib.ecr_repo import EcrRepo, EcrRepoProps, TagMutability
 from constructs_lib.environment import SHARED, Environment, PolicyEnvironment
 from constructs_lib.errors import ConfigError, CoraInfraError
@@ -93,6 +94,8 @@ __all__ = [
     "CoraInfraError",
     "CorsConfig",
     "Cpu",
+    "DeliveryPolicies",
+    "DeployAppTargets",
     "EcrRepo",
     "EcrRepoProps",
     "Environment",
@@ -107,6 +110,7 @@ __all__ = [
     "HostedZoneProps",
     "HttpIntegration",
     "HttpMethod",
+    "InfraPlanTargets",
     "JwtAuthorizer",
     "LambdaAuthorizer",
     "LambdaIntegration",

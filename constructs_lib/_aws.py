@@ -48,7 +48,10 @@ from constructs_lib._provider_loader import (
 load_provider()
 
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
-from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
+from cdktf_cdktf_provider_aws.acm_certificate_validation import (
+    AcmCertificateValidation,
+    AcmCertificateValidationTimeouts,
+)
 from cdktf_cdktf_provider_aws.apigatewayv2_api import Apigatewayv2Api, Apigatewayv2ApiCorsConfiguration
 from cdktf_cdktf_provider_aws.apigatewayv2_api_mapping import Apigatewayv2ApiMapping
 from cdktf_cdktf_provider_aws.apigatewayv2_authorizer import (
@@ -81,6 +84,7 @@ from cdktf_cdktf_provider_aws.apprunner_service import (
 )
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_apprunner_hosted_zone_id import DataAwsApprunnerHostedZoneId
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -94,6 +98,7 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepositoryEncryptionConfiguration,
     EcrRepositoryImageScanningConfiguration,
 )
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
@@ -146,6 +151,7 @@ __all__ = [
     "PACKAGE",
     "AcmCertificate",
     "AcmCertificateValidation",
+    "AcmCertificateValidationTimeouts",
     "Apigatewayv2Api",
     "Apigatewayv2ApiCorsConfiguration",
     "Apigatewayv2ApiMapping",
@@ -172,6 +178,7 @@ __all__ = [
     "AwsProviderEndpoints",
     "CloudwatchLogGroup",
     "DataAwsApprunnerHostedZoneId",
+    "DataAwsCallerIdentity",
     "DataAwsIamPolicyDocument",
     "DataAwsIamPolicyDocumentStatement",
     "DataAwsIamPolicyDocumentStatementCondition",
@@ -181,6 +188,7 @@ __all__ = [
     "EcrRepository",
     "EcrRepositoryEncryptionConfiguration",
     "EcrRepositoryImageScanningConfiguration",
+    "IamPolicy",
     "IamRole",
     "IamRolePolicy",
     "LambdaPermission",

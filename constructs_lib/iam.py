@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
 from constructs import Construct
@@ -22,7 +23,8 @@ _GRANTS: WeakKeyDictionary[Construct, dict[tuple[str, str, str], _aws.IamRolePol
 
 @dataclass(frozen=True)
 class PolicyStatement:
-    """One Allow statement: the actions a principal may take on the resources.
+    """One statement: the actions a principal may (``Allow``) or may never (``Deny``) take on the
+    resources (or, for a Deny, on every resource but ``not_resources``).
 
     ``conditions`` maps ``(test, variable)`` to the values, e.g.
     ``{("StringEquals", "kms:ViaService"): ("secretsmanager.eu-west-1.amazonaws.com",)}``.
@@ -32,14 +34,40 @@ class PolicyStatement:
     resources: tuple[str, ...]
     sid: str | None = None
     conditions: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    effect: Literal["Allow", "Deny"] = "Allow"
+    not_resources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.not_resources and (self.resources or self.effect == "Allow"):
+            raise ValueError(
+                f"PolicyStatement {self.sid!r}: not_resources only in a Deny without resources (an Allow on "
+                "every resource but some is the wildcard grant the organisation policy refuses)"
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        """The statement as IAM's JSON policy language has it (what the policy document renders)."""
+        out: dict[str, Any] = {"Effect": self.effect, "Action": list(self.actions)}
+        if self.sid:
+            out["Sid"] = self.sid
+        if self.resources:
+            out["Resource"] = list(self.resources)
+        if self.not_resources:
+            out["NotResource"] = list(self.not_resources)
+        if self.conditions:
+            condition: dict[str, dict[str, list[str]]] = {}
+            for (test, variable), values in self.conditions.items():
+                condition.setdefault(test, {})[variable] = list(values)
+            out["Condition"] = condition
+        return out
 
     def to_aws(self) -> _aws.DataAwsIamPolicyDocumentStatement:
         """The provider's statement struct."""
         return _aws.DataAwsIamPolicyDocumentStatement(
             sid=self.sid,
-            effect="Allow",
+            effect=self.effect,
             actions=list(self.actions),
-            resources=list(self.resources),
+            resources=list(self.resources) or None,
+            not_resources=list(self.not_resources) or None,
             condition=[
                 _aws.DataAwsIamPolicyDocumentStatementCondition(test=test, variable=var, values=list(values))
                 for (test, var), values in self.conditions.items()
@@ -56,6 +84,11 @@ def fit_policy_name(name: str) -> str:
         return valid
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
     return f"{valid[: MAX_POLICY_NAME - len(digest) - 1]}-{digest}"
+
+
+def policy_json(statements: Sequence[PolicyStatement]) -> dict[str, Any]:
+    """The policy document of ``statements`` as IAM's JSON (``Version`` 2012-10-17)."""
+    return {"Version": "2012-10-17", "Statement": [s.to_json() for s in statements]}
 
 
 def policy_document(

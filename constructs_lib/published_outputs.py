@@ -22,8 +22,11 @@ from constructs_lib._validation import FROZEN, is_secret_like
 __all__ = [
     "API_URL",
     "APP_URL",
+    "DEPLOY_APP_POLICY_ARN",
     "ECR_REPOSITORY_URL",
+    "INFRA_PLAN_POLICY_ARN",
     "SERVICE_ARN",
+    "STATE_LOCK",
     "PublishedOutputs",
     "PublishedOutputsProps",
     "parameter_prefix",
@@ -33,6 +36,12 @@ ECR_REPOSITORY_URL: Final = "ECR_REPOSITORY_URL"
 SERVICE_ARN: Final = "SERVICE_ARN"
 APP_URL: Final = "APP_URL"
 API_URL: Final = "API_URL"
+STATE_LOCK: Final = "STATE_LOCK"
+"""``s3://<state bucket>/<state key>.tflock``: Terraform's lock file, which ``deploy-app`` takes too."""
+DEPLOY_APP_POLICY_ARN: Final = "DEPLOY_APP_POLICY_ARN"
+"""The managed policy a deploy-app role needs (``<project>-<env>-deploy-app``)."""
+INFRA_PLAN_POLICY_ARN: Final = "INFRA_PLAN_POLICY_ARN"
+"""The managed policy of the infra plan role (``<project>-<env>-infra-plan``: state, no secret values)."""
 
 _NAME = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")

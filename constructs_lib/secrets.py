@@ -13,6 +13,7 @@ from constructs_lib import _aws
 from constructs_lib._ids import unique_id
 from constructs_lib._validation import (
     FROZEN,
+    KMS_KEY_ARN,
     EnvVarNames,
     check_kms_key_arn,
     check_lambda_arn,
@@ -185,6 +186,18 @@ class SecretProps(BaseModel):
         return check_tags("tags", value)
 
 
+def _via_secrets_manager(keys: Sequence[str]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """``kms:ViaService`` of Secrets Manager in the keys' regions (KMS keys are regional); a key that is
+    a token until apply is allowed through Secrets Manager in any region."""
+    matches = [KMS_KEY_ARN.fullmatch(key) for key in keys]
+    if all(matches):
+        regions = sorted({match["region"] for match in matches if match})
+        return {
+            ("StringEquals", "kms:ViaService"): tuple(f"secretsmanager.{r}.amazonaws.com" for r in regions)
+        }
+    return {("StringLike", "kms:ViaService"): ("secretsmanager.*.amazonaws.com",)}
+
+
 def grant_read_secrets(
     grantor: Construct, role: _aws.IamRole, secrets: Sequence[Secret], *, policy_name: str
 ) -> _aws.IamRolePolicy:
@@ -194,7 +207,15 @@ def grant_read_secrets(
     ]
     keys = tuple(sorted({s.props.kms_key_arn for s in secrets if s.props.kms_key_arn}))
     if keys:
-        statements.append(PolicyStatement(sid="DecryptSecrets", actions=("kms:Decrypt",), resources=keys))
+        # Only through Secrets Manager: the role cannot decrypt anything else with the key.
+        statements.append(
+            PolicyStatement(
+                sid="DecryptSecrets",
+                actions=("kms:Decrypt",),
+                resources=keys,
+                conditions=_via_secrets_manager(keys),
+            )
+        )
     detail = ",".join(sorted(s.name for s in secrets))
     return grant(grantor, "read-secrets", role, policy_name=policy_name, statements=statements, detail=detail)
 

@@ -18,6 +18,8 @@ from constructs_lib import (
     AppSecretsProps,
     BackendConfig,
     CoraInfraError,
+    DeliveryPolicies,
+    DeployAppTargets,
     EcrRepo,
     EcrRepoProps,
     FeatureModuleInputs,
@@ -25,10 +27,12 @@ from constructs_lib import (
     HclFeatureModuleProps,
     HostedZone,
     HostedZoneProps,
+    InfraPlanTargets,
     ModularApiGateway,
     ModularApiGatewayProps,
     PublishedOutputs,
     PublishedOutputsProps,
+    _aws,
     apply_backend,
     apply_policy,
     check_module_source,
@@ -36,6 +40,7 @@ from constructs_lib import (
 )
 from constructs_lib import published_outputs as published
 from constructs_lib._ids import unique_id
+from constructs_lib.delivery_policies import partition_of
 from constructs_lib.policy_rules import PROTECTED_ENVIRONMENTS
 from constructs_lib.stacks.config import EnvConfig
 from constructs_lib.stacks.provider import add_aws_provider
@@ -90,6 +95,7 @@ class CoraAppStack(TerraformStack):
             props=EcrRepoProps(
                 name=config.name("web"),
                 keep_tagged_images=config.ecr.keep_tagged_images,
+                keep_healthy_images=config.ecr.keep_healthy_images,
                 untagged_expiry_days=config.ecr.untagged_expiry_days,
                 force_delete=config.ecr.force_delete,
                 kms_key_arn=config.encryption.kms_key_arn,
@@ -103,6 +109,7 @@ class CoraAppStack(TerraformStack):
                 prefix=config.secret_prefix,
                 names=config.app.secrets,
                 kms_key_arn=config.encryption.kms_key_arn,
+                recovery_window_days=config.secret_recovery_window_days,
                 # Secrets Manager tests a new rotation at once, and the secrets start empty: rotation
                 # comes with the service, once the preflight has seen every value.
                 rotation=config.app.secret_rotation if config.app.create_service else None,
@@ -195,14 +202,44 @@ class CoraAppStack(TerraformStack):
                     service=self.web, zone=self.zone, domain_name=domain.app_host, enable_www=domain.www
                 ),
             )
+        self.delivery = self._delivery_policies(config)
         self._outputs(config)
         self.published = self._publish(config)
+
+    def _delivery_policies(self, config: EnvConfig) -> DeliveryPolicies:
+        """The policies a team attaches to its deploy-app and infra plan roles (from phase 1 on: the
+        service is named by its ARN pattern, so the policy does not change when it is created)."""
+        backend = config.s3_backend
+        state = InfraPlanTargets(
+            partition=partition_of(backend.region),
+            state_bucket=backend.bucket,
+            state_key=backend.key,
+            state_region=backend.region,
+            state_kms_key_arn=backend.kms_key_id,
+        )
+        account = _aws.DataAwsCallerIdentity(self, "account")
+        targets = DeployAppTargets(
+            partition=partition_of(config.region),
+            region=config.region,
+            account=account.account_id,
+            parameter_path=parameter_prefix(config.project, config.environment.value),
+            repository_arn=self.repository.repository_arn,
+            service_name=config.name("web"),
+            access_role_arn=self.web.access_role.arn,
+            secret_arns=tuple(secret.arn for secret in self.secrets.by_env_name.values()),
+            state=state,
+        )
+        prefix = f"{config.project}-{config.environment.value}"
+        return DeliveryPolicies(self, "delivery-policies", prefix=prefix, deploy_app=targets)
 
     def _publish(self, config: EnvConfig) -> PublishedOutputs:
         """What a deploy job in another repository needs, readable with AWS credentials alone."""
         values = {
             published.ECR_REPOSITORY_URL: self.repository.repository_url,
             published.API_URL: config.api_url or self.api.api_endpoint,
+            published.STATE_LOCK: self.delivery.targets.state.lock_url,
+            published.DEPLOY_APP_POLICY_ARN: self.delivery.deploy_app_arn,
+            published.INFRA_PLAN_POLICY_ARN: self.delivery.infra_plan_arn,
         }
         if self.web.service is not None:
             values[published.SERVICE_ARN] = self.web.service_arn
@@ -260,6 +297,18 @@ class CoraAppStack(TerraformStack):
         )
         TerraformOutput(
             self, "ecr_repository_url", value=self.repository.repository_url, description="Push images here"
+        )
+        TerraformOutput(
+            self,
+            "deploy_app_policy_arn",
+            value=self.delivery.deploy_app_arn,
+            description="Attach to the role deploy-app jobs assume (cora-infra deploy-app, image push)",
+        )
+        TerraformOutput(
+            self,
+            "infra_plan_policy_arn",
+            value=self.delivery.infra_plan_arn,
+            description="Attach, with AWS's ReadOnlyAccess, to the plan role of pull requests",
         )
         TerraformOutput(
             self,

@@ -71,14 +71,28 @@ def _published(doc) -> dict[str, str]:
     return {p["name"]: p["value"] for p in resources(doc, "aws_ssm_parameter")}
 
 
-def test_dev_publishes_the_repository_service_and_both_urls(synthesized):
+def test_dev_publishes_the_repository_service_urls_lock_and_policies(synthesized):
     values = _published(synthesized["dev"])
     assert sorted(values) == [
         "/cora/dev/API_URL",
         "/cora/dev/APP_URL",
+        "/cora/dev/DEPLOY_APP_POLICY_ARN",
         "/cora/dev/ECR_REPOSITORY_URL",
+        "/cora/dev/INFRA_PLAN_POLICY_ARN",
         "/cora/dev/SERVICE_ARN",
+        "/cora/dev/STATE_LOCK",
     ]
+    # Terraform's own lock file of dev's state: the deploy tool takes the same object.
+    assert (
+        values["/cora/dev/STATE_LOCK"]
+        == "s3://cora-tfstate-111111111111-us-east-1/cora/dev/terraform.tfstate.tflock"
+    )
+    assert values["/cora/dev/DEPLOY_APP_POLICY_ARN"].startswith(
+        "${aws_iam_policy.delivery-policies_deploy-app"
+    )
+    assert values["/cora/dev/INFRA_PLAN_POLICY_ARN"].startswith(
+        "${aws_iam_policy.delivery-policies_infra-plan"
+    )
     # dev has no [domain]: the URLs are App Runner's and API Gateway's own.
     assert "aws_apprunner_service" in values["/cora/dev/SERVICE_ARN"]
     assert values["/cora/dev/APP_URL"].startswith("https://${aws_apprunner_service.")
@@ -96,4 +110,10 @@ def test_first_phase_publishes_no_service_arn():
     doc = json.loads(
         cdktf.Testing.synth(CoraAppStack(cdktf.Testing.app(), config, backend=LocalBackendConfig()))
     )
-    assert sorted(_published(doc)) == ["/cora/dev/API_URL", "/cora/dev/ECR_REPOSITORY_URL"]
+    assert sorted(_published(doc)) == [
+        "/cora/dev/API_URL",
+        "/cora/dev/DEPLOY_APP_POLICY_ARN",
+        "/cora/dev/ECR_REPOSITORY_URL",
+        "/cora/dev/INFRA_PLAN_POLICY_ARN",
+        "/cora/dev/STATE_LOCK",
+    ]

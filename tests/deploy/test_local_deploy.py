@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from constructs_lib.deploy import cli as deploy_cli
 from constructs_lib.deploy import main as deploy_main
+from constructs_lib.deploy.lock import StateLock
 from constructs_lib.stacks import load_config
 from devtools import preflight
-from devtools.emulators import Emulators, running, seed, seed_hosted_zone
+from devtools.aws_calls import CallRecorder, authorisations
+from devtools.emulators import ACCOUNT_ID, Emulators, running, seed, seed_hosted_zone
+from devtools.iam_policy import evaluate
 from devtools.local_values import push_stub_image
 from tests.conftest import ROOT
 from tests.deploy import domain_checks
@@ -161,12 +166,10 @@ def test_bootstrap_creates_a_safe_state_bucket(work, env, aws):
 
 
 def test_first_deploy_without_repository_fails_fast_with_instructions(aws):
-    start = time.monotonic()
     verdict = preflight.check(ENV)
-    assert time.monotonic() - start < 10
     assert not verdict.ok
     assert f"{REPOSITORY}:{TAG}" in verdict.message
-    assert "CORA_SKIP_SERVICE=1 npx cdktf deploy local" in verdict.message
+    assert "CORA_SKIP_SERVICE=1 make deploy ENV=local" in verdict.message
     assert "put-secret-value --region us-east-1 --secret-id cora/local/NEXTAUTH_SECRET" in verdict.message
     assert preflight.check(ENV, skip_service=True).ok
 
@@ -234,7 +237,7 @@ def test_resources_are_as_configured(aws):
     assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repo["imageTagMutability"] == "IMMUTABLE"
     rules = json.loads(ecr.get_lifecycle_policy(repositoryName=REPOSITORY)["lifecyclePolicyText"])["rules"]
-    assert sorted(r["selection"]["tagStatus"] for r in rules) == ["tagged", "untagged"]
+    assert sorted(r["selection"]["tagStatus"] for r in rules) == ["tagged", "tagged", "untagged"]
 
     apigw = aws("apigatewayv2")
     api = next(a for a in apigw.get_apis()["Items"] if a["Name"] == f"{NAME}-api")
@@ -287,18 +290,69 @@ def test_custom_domains_exist_and_agree_with_the_config(aws):
     domain_checks.check_app_urls(aws, config)
 
 
-def test_the_deploy_tool_finds_the_stack_in_ssm_and_deploys_a_new_tag(aws, emulators, capsys):
+def _deployed_policy(aws: Any, arn: str) -> dict[str, Any]:
+    """A managed policy's default version as deployed (every ARN resolved)."""
+    iam = aws("iam")
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+    return document if isinstance(document, dict) else json.loads(urllib.parse.unquote(document))
+
+
+def test_the_deploy_tool_finds_the_stack_in_ssm_and_deploys_within_the_deployed_policy(
+    aws, emulators, capsys, monkeypatch
+):
     assert deploy_main(["outputs", "--env", ENV]) == 0
     published = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
-    assert sorted(published) == ["API_URL", "APP_URL", "ECR_REPOSITORY_URL", "SERVICE_ARN"]
+    assert sorted(published) == [
+        "API_URL",
+        "APP_URL",
+        "DEPLOY_APP_POLICY_ARN",
+        "ECR_REPOSITORY_URL",
+        "INFRA_PLAN_POLICY_ARN",
+        "SERVICE_ARN",
+        "STATE_LOCK",
+    ]
     assert published["APP_URL"] == load_config(ENV).app_url
+    assert published["STATE_LOCK"] == f"s3://{STATE_BUCKET}/{STATE_KEY}.tflock"
     push_stub_image(aws("ecr"), REPOSITORY, "0.2.0")
+    recorder = CallRecorder()
+    monkeypatch.setattr(deploy_cli, "_client", recorder.wrap(deploy_cli._client))
     health = f"{emulators.apprunner_url}/_health/{published['SERVICE_ARN'].rsplit('/', 1)[1]}"
     argv = ["deploy-app", "--env", ENV, "--tag", "0.2.0", "--health-url", health, "--poll-interval", "0.1"]
     assert deploy_main(argv) == 0
     service = aws("apprunner").describe_service(ServiceArn=published["SERVICE_ARN"])["Service"]
     image = service["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"]
     assert image == f"{published['ECR_REPOSITORY_URL']}:0.2.0"
+    # Every call it made is allowed by the policy the stack deployed (ARNs as Terraform resolved them).
+    policy = _deployed_policy(aws, published["DEPLOY_APP_POLICY_ARN"])
+    calls = recorder.take()
+    assert {c.operation for c in calls} >= {"GetParameters", "UpdateService", "PutObject", "DescribeSecret"}
+    refused = [
+        (call.operation, request.action, request.resource)
+        for call in calls
+        for request in authorisations(call, account=ACCOUNT_ID)
+        if evaluate([policy], request) != "allow"
+    ]
+    assert refused == []
+
+
+def test_terraform_waits_for_a_deploy_holding_the_environments_lock(work, env, aws):
+    """The deploy tool's lock is Terraform's own lock file: a plan (or apply) is refused while it is held,
+    naming the deploy, and runs once it is released."""
+    url = f"s3://{STATE_BUCKET}/{STATE_KEY}.tflock"
+    cwd = work["local"]
+    with StateLock(
+        aws("s3"), url, operation="cora-infra deploy-app", who="ci@runner", info="deploy 0.2.0", say=str
+    ):
+        plan = terraform(
+            "plan", "-input=false", "-lock-timeout=0s", "-no-color", cwd=cwd, env=env, check=False
+        )
+    assert plan.returncode != 0
+    output = plan.stdout + plan.stderr
+    assert "Error acquiring the state lock" in output
+    assert "cora-infra deploy-app" in output and "ci@runner" in output
+    after = terraform("plan", "-detailed-exitcode", "-input=false", cwd=cwd, env=env, check=False)
+    assert after.returncode == 0, after.stdout[-3000:]
 
 
 def test_rotation_was_created_on_secrets_with_values_and_left_nothing_pending(aws):
@@ -379,9 +433,13 @@ def test_destroy_removes_everything(work, env, aws):
     ]
     roles = {r["RoleName"] for r in aws("iam").list_roles()["Roles"]}
     assert not {f"{REPOSITORY}-access", f"{REPOSITORY}-instance"} & roles
-    for secret in aws("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"]:
-        if secret["Name"].startswith("cora/local/"):
-            assert "DeletedDate" in secret, f"{secret['Name']} is not scheduled for deletion"
+    # local deletes its secrets without a recovery window: none is left, not even scheduled for deletion,
+    # so the next deploy can create them again (no ResourceExistsException).
+    left = aws("secretsmanager").list_secrets(IncludePlannedDeletion=True)["SecretList"]
+    assert [s["Name"] for s in left if s["Name"].startswith("cora/local/")] == []
+    for name in SECRETS:
+        aws("secretsmanager").create_secret(Name=name)
+        aws("secretsmanager").delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
     domain_checks.check_domains_gone(aws, load_config(ENV))
     assert aws("ssm").get_parameters_by_path(Path=f"/cora/{ENV}")["Parameters"] == []
     # The bootstrap stack (the state bucket) is left to the emulator, which stops with the tests:

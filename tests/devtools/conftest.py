@@ -27,3 +27,22 @@ def aws(emulators: Emulators, monkeypatch: pytest.MonkeyPatch) -> Any:
     urllib.request.urlopen(urllib.request.Request(f"{emulators.moto_url}/moto-api/reset", method="POST"))
 
     return emulators.client
+
+
+@pytest.fixture
+def deployed(emulators: Emulators, aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A deployed test environment (:mod:`tests.devtools.deploy_helpers`) whose deploy-tool clients are
+    recorded; after the test, every call they made must be allowed by the stack's deploy-app policy."""
+    from constructs_lib.deploy import cli
+    from tests.devtools.deploy_helpers import (
+        assert_calls_allowed,
+        delete_service,
+        deployed_environment,
+    )
+
+    environment = deployed_environment(emulators, aws)
+    monkeypatch.setattr(cli, "_client", environment.recorder.wrap(cli._client))
+    yield environment
+    calls = environment.recorder.take()
+    delete_service(environment)
+    assert_calls_allowed(calls, environment.targets())

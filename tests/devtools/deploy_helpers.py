@@ -1,21 +1,42 @@
-"""A deployed environment on the emulators for the deploy tool's tests: an ECR repository with two
-images, an App Runner service running the first, and the SSM parameters the stack would publish."""
+"""A deployed environment on the emulators for the deploy tool's tests: an ECR repository with three
+images, an App Runner service running the first and reading one secret, the state bucket that holds
+the environment's lock, and the SSM parameters the stack would publish.
+
+Every AWS call the deploy tool makes in a test is recorded (:class:`devtools.aws_calls.CallRecorder`)
+and checked against the deploy-app policy the stack would give its role, for these very ARNs
+(:func:`constructs_lib.delivery_policies.deploy_app_statements`, :func:`assert_calls_allowed`).
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+import time
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from constructs_lib.delivery_policies import DeployAppTargets, InfraPlanTargets, deploy_app_statements
 from constructs_lib.deploy import main
-from devtools.emulators import Emulators
+from constructs_lib.deploy.app import Clients
+from constructs_lib.iam import policy_json
+from devtools.aws_calls import Call, CallRecorder, authorisations
+from devtools.emulators import ACCOUNT_ID, Emulators
+from devtools.iam_policy import explain
 from devtools.local_values import push_stub_image
 
+ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "cora"
 ENV = "test"
+SERVICE_NAME = "cora-test-web"
+STATE_BUCKET = "cora-test-tfstate"
+STATE_KEY = "cora/test/terraform.tfstate"
+LOCK_KEY = f"{STATE_KEY}.tflock"
 TRUST = {
     "Version": "2012-10-17",
     "Statement": [
@@ -35,8 +56,12 @@ class Deployed:
     emulators: Emulators
     aws: Any
     repository_url: str
+    repository_arn: str
     service_arn: str
     service_id: str
+    access_role_arn: str
+    secret_arn: str
+    recorder: CallRecorder = field(default_factory=CallRecorder)
 
     def image(self, tag: str) -> str:
         return f"{self.repository_url}:{tag}"
@@ -44,6 +69,11 @@ class Deployed:
     @property
     def health_url(self) -> str:
         return f"{self.emulators.apprunner_url}/_health/{self.service_id}"
+
+    @property
+    def missing_health_url(self) -> str:
+        """A URL that answers 404, as an app without its health route does."""
+        return f"{self.emulators.apprunner_url}/_health/{uuid.uuid4()}"
 
     def service(self) -> dict[str, Any]:
         service: dict[str, Any] = self.aws("apprunner").describe_service(ServiceArn=self.service_arn)[
@@ -64,32 +94,99 @@ class Deployed:
         )
         urllib.request.urlopen(request, timeout=5).close()
 
+    def argv(self, tag: str, *extra: str, health: bool = True) -> list[str]:
+        argv = ["deploy-app", "--env", ENV, "--project", PROJECT, "--tag", tag, "--poll-interval", "0.05"]
+        argv += ["--lock-timeout", "0"]
+        if health:
+            argv += ["--health-url", self.health_url]
+        return [*argv, *extra]
+
     def deploy(self, tag: str, *extra: str, health: bool = True) -> tuple[int, str, str]:
         """Exit code, stdout and stderr of ``deploy-app --tag <tag>``."""
         out, err = io.StringIO(), io.StringIO()
-        argv = ["deploy-app", "--env", ENV, "--project", PROJECT, "--tag", tag, "--poll-interval", "0.05"]
-        if health:
-            argv += ["--health-url", self.health_url]
-        code = main([*argv, *extra], out=out, err=err)
+        code = main(self.argv(tag, *extra, health=health), out=out, err=err)
         return code, out.getvalue(), err.getvalue()
+
+    def start_deploy(self, tag: str, *extra: str) -> subprocess.Popen[str]:
+        """``python -m constructs_lib.deploy deploy-app ...`` as a process of its own (for signals)."""
+        env = {**os.environ, **self.emulators.env, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+        return subprocess.Popen(
+            [sys.executable, "-u", "-m", "constructs_lib.deploy", *self.argv(tag, *extra)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def clients(self) -> Clients:
+        """Recorded clients for calling :func:`constructs_lib.deploy.deploy_app` directly."""
+        names = ("ecr", "apprunner", "s3", "secretsmanager", "logs")
+        return Clients(**{name: self.recorder.attach(self.aws(name)) for name in names})
+
+    def lock_holder(self) -> dict[str, Any] | None:
+        try:
+            body = self.aws("s3").get_object(Bucket=STATE_BUCKET, Key=LOCK_KEY)["Body"].read()
+        except self.aws("s3").exceptions.NoSuchKey:
+            return None
+        found: dict[str, Any] = json.loads(body)
+        return found
+
+    def targets(self) -> DeployAppTargets:
+        """The ARNs the stack's deploy-app policy would name for this environment."""
+        return DeployAppTargets(
+            partition="aws",
+            region=self.emulators.region,
+            account=ACCOUNT_ID,
+            parameter_path=f"/{PROJECT}/{ENV}",
+            repository_arn=self.repository_arn,
+            service_name=SERVICE_NAME,
+            access_role_arn=self.access_role_arn,
+            secret_arns=(self.secret_arn,),
+            state=InfraPlanTargets(
+                partition="aws",
+                state_bucket=STATE_BUCKET,
+                state_key=STATE_KEY,
+                state_region=self.emulators.region,
+            ),
+        )
+
+
+def assert_calls_allowed(calls: list[Call], targets: DeployAppTargets) -> None:
+    """Every call is allowed by the deploy-app policy of ``targets`` (as IAM would evaluate it)."""
+    document = policy_json(deploy_app_statements(targets))
+    refused = []
+    for call in calls:
+        for request in authorisations(call, account=ACCOUNT_ID):
+            decision, _ = explain([document], request)
+            if decision != "allow":
+                refused.append(f"{call.operation}: {request.action} on {request.resource} -> {decision}")
+    assert not refused, "the deploy-app policy would refuse:\n" + "\n".join(refused)
 
 
 def publish(aws: Any, values: dict[str, str]) -> None:
     ssm = aws("ssm")
     for name, value in values.items():
-        ssm.put_parameter(Name=f"/{PROJECT}/{ENV}/{name}", Value=value, Type="String")
+        ssm.put_parameter(Name=f"/{PROJECT}/{ENV}/{name}", Value=value, Type="String", Overwrite=True)
 
 
 def deployed_environment(emulators: Emulators, aws: Any) -> Deployed:
-    """Repository ``cora-test-web`` with images ``v1`` and ``v2``, a service running ``v1``, parameters."""
+    """Repository ``cora-test-web`` with images ``v1``-``v3``, a service ``cora-test-web`` running ``v1``
+    and reading the secret ``cora/test/NEXTAUTH_SECRET``, the state bucket, the published parameters."""
     ecr = aws("ecr")
-    repository = ecr.create_repository(repositoryName="cora-test-web")["repository"]
-    for tag in ("v1", "v2"):
-        push_stub_image(ecr, "cora-test-web", tag)
-    role = aws("iam").create_role(RoleName="cora-test-web-access", AssumeRolePolicyDocument=json.dumps(TRUST))
+    repository = ecr.create_repository(repositoryName=SERVICE_NAME, imageTagMutability="IMMUTABLE")[
+        "repository"
+    ]
+    for tag in ("v1", "v2", "v3"):
+        push_stub_image(ecr, SERVICE_NAME, tag)
+    role = aws("iam").create_role(
+        RoleName=f"{SERVICE_NAME}-access", AssumeRolePolicyDocument=json.dumps(TRUST)
+    )
+    secret = aws("secretsmanager").create_secret(Name="cora/test/NEXTAUTH_SECRET", SecretString="demo")
+    aws("s3").create_bucket(Bucket=STATE_BUCKET)
     url = repository["repositoryUri"]
     created = aws("apprunner").create_service(
-        ServiceName=f"cora-test-{uuid.uuid4().hex[:8]}",
+        ServiceName=SERVICE_NAME,
         SourceConfiguration={
             "AuthenticationConfiguration": {"AccessRoleArn": role["Role"]["Arn"]},
             "AutoDeploymentsEnabled": False,
@@ -99,11 +196,21 @@ def deployed_environment(emulators: Emulators, aws: Any) -> Deployed:
                 "ImageConfiguration": {
                     "Port": "3000",
                     "RuntimeEnvironmentVariables": {"NODE_ENV": "production"},
+                    "RuntimeEnvironmentSecrets": {"NEXTAUTH_SECRET": secret["ARN"]},
                 },
             },
         },
     )["Service"]
-    deployed = Deployed(emulators, aws, url, created["ServiceArn"], created["ServiceId"])
+    deployed = Deployed(
+        emulators,
+        aws,
+        url,
+        repository["repositoryArn"],
+        created["ServiceArn"],
+        created["ServiceId"],
+        role["Role"]["Arn"],
+        secret["ARN"],
+    )
     publish(
         aws,
         {
@@ -111,6 +218,7 @@ def deployed_environment(emulators: Emulators, aws: Any) -> Deployed:
             "SERVICE_ARN": created["ServiceArn"],
             "APP_URL": f"https://{created['ServiceUrl']}",
             "API_URL": "https://api.test.cora.example.com",
+            "STATE_LOCK": f"s3://{STATE_BUCKET}/{LOCK_KEY}",
         },
     )
     wait_until_running(deployed)
@@ -118,9 +226,20 @@ def deployed_environment(emulators: Emulators, aws: Any) -> Deployed:
 
 
 def wait_until_running(deployed: Deployed, timeout: float = 10.0) -> None:
-    import time
-
     deadline = time.monotonic() + timeout
     while deployed.service()["Status"] != "RUNNING":
         assert time.monotonic() < deadline, deployed.service()["Status"]
+        time.sleep(0.02)
+
+
+def delete_service(deployed: Deployed, timeout: float = 10.0) -> None:
+    """Delete the service and wait until it is gone (the App Runner emulator keeps it across tests)."""
+    wait_until_running(deployed)
+    apprunner = deployed.aws("apprunner")
+    apprunner.delete_service(ServiceArn=deployed.service_arn)
+    deadline = time.monotonic() + timeout
+    while any(
+        s["ServiceArn"] == deployed.service_arn for s in apprunner.list_services()["ServiceSummaryList"]
+    ):
+        assert time.monotonic() < deadline
         time.sleep(0.02)

@@ -86,7 +86,7 @@ def role_trust(doc: Synthesized, role_name: str) -> set[tuple[str, tuple[str, ..
 
 
 @pytest.mark.parametrize("env", ALL_ENVIRONMENTS)
-def test_the_stack_has_exactly_two_roles_and_no_managed_policies(synthesized, env):
+def test_the_stack_has_exactly_two_roles_and_attaches_no_managed_policy(synthesized, env):
     doc = synthesized[env]
     assert sorted(r["name"] for r in doc["resource"]["aws_iam_role"].values()) == [
         f"cora-{env}-web-access",
@@ -95,8 +95,13 @@ def test_the_stack_has_exactly_two_roles_and_no_managed_policies(synthesized, en
     for role in doc["resource"]["aws_iam_role"].values():
         assert "managed_policy_arns" not in role
         assert "inline_policy" not in role
-    for kind in ("aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_policy"):
+    for kind in ("aws_iam_role_policy_attachment", "aws_iam_policy_attachment"):
         assert kind not in doc["resource"]
+    # The two delivery policies, for a team's own CI roles (tests/stacks/test_delivery_policies.py).
+    assert sorted(p["name"] for p in doc["resource"]["aws_iam_policy"].values()) == [
+        f"cora-{env}-deploy-app",
+        f"cora-{env}-infra-plan",
+    ]
 
 
 @pytest.mark.parametrize("env", ALL_ENVIRONMENTS)
@@ -142,6 +147,27 @@ def test_instance_role_reads_exactly_its_secrets(synthesized, configs, env):
         ("sts:AssumeRole", "Service", ("tasks.apprunner.amazonaws.com",))
     }
     assert role_permissions(doc, f"cora-{env}-web-instance") == expected
+
+
+@pytest.mark.parametrize("env", ["stg", "prd"])
+def test_the_instance_role_decrypts_only_through_secrets_manager_of_its_region(synthesized, configs, env):
+    doc = synthesized[env]
+    logical = _logical(doc, "aws_iam_role", name=f"cora-{env}-web-instance")
+    (policy,) = [
+        p
+        for p in doc["resource"]["aws_iam_role_policy"].values()
+        if p["role"] == _ref("aws_iam_role", logical, "name")
+    ]
+    (decrypt,) = [
+        s for s in _document(doc, policy["policy"])["statement"] if s.get("sid") == "DecryptSecrets"
+    ]
+    assert decrypt["condition"] == [
+        {
+            "test": "StringEquals",
+            "variable": "kms:ViaService",
+            "values": [f"secretsmanager.{configs[env].region}.amazonaws.com"],
+        }
+    ]
 
 
 def test_prd_and_stg_decrypt_with_their_own_key_dev_needs_none(synthesized, configs):
