@@ -1,8 +1,9 @@
 """``ApiCustomDomain``: a :class:`~constructs_lib.ModularApiGateway` at its own name.
 
 An ACM certificate validated by DNS (its CNAME in the zone; ``aws_acm_certificate_validation`` waits
-until ACM has issued it), a regional API Gateway domain name with TLS 1.2, the mapping of the API's
-``$default`` stage at the root path, and alias ``A``/``AAAA`` records to the domain's regional target.
+until ACM has issued it, at most :data:`VALIDATION_TIMEOUT`), a regional, dual-stack API Gateway domain
+name with TLS 1.2, the mapping of the API's ``$default`` stage at the root path, and alias ``A``/``AAAA``
+records to the domain's regional target.
 
 The certificate's validation record is known at plan, unlike App Runner's: ACM's record name depends
 on the domain only, and there is one domain (no alternative names), so there is no ``for_each``.
@@ -24,9 +25,14 @@ from constructs_lib.dns_names import HostName
 from constructs_lib.hosted_zone import HostedZone
 from constructs_lib.modular_api_gateway import ModularApiGateway
 
-__all__ = ["SECURITY_POLICY", "ApiCustomDomain", "ApiCustomDomainProps"]
+__all__ = ["SECURITY_POLICY", "VALIDATION_TIMEOUT", "ApiCustomDomain", "ApiCustomDomainProps"]
 
 SECURITY_POLICY = "TLS_1_2"  # the newest policy regional HTTP API domains offer
+#: How long an apply waits for ACM to issue the certificate: the provider's default is 75 minutes,
+#: longer than a deploy job runs (60); a validation that has not finished by then is almost always a
+#: zone that public DNS does not delegate (``cora-infra preflight`` checks it), and the apply should say
+#: so while the job can still report it.
+VALIDATION_TIMEOUT = "45m"
 
 
 class ApiCustomDomainProps(BaseModel):
@@ -40,7 +46,9 @@ class ApiCustomDomainProps(BaseModel):
     domain_name: HostName
     """The API's host, e.g. ``api.cora.example.com``."""
     ipv6: bool = Field(default=True, strict=True)
-    """Default: an ``AAAA`` alias next to the ``A`` alias."""
+    """Default: the domain answers IPv4 and IPv6 (``ip_address_type = "dualstack"``) and has an ``AAAA``
+    alias next to the ``A`` alias. ``False``: IPv4 only, and no ``AAAA`` record (it would point at
+    nothing)."""
     tags: Mapping[str, str] = Field(default_factory=dict)
 
     @field_validator("tags")
@@ -100,6 +108,7 @@ class ApiCustomDomain(Construct):
             "certificate-issued",
             certificate_arn=certificate.ref("arn"),
             validation_record_fqdns=[self.validation_record.fqdn],
+            timeouts=_aws.AcmCertificateValidationTimeouts(create=VALIDATION_TIMEOUT),
         )
         self.domain_name = _aws.Apigatewayv2DomainName(
             self,
@@ -110,6 +119,8 @@ class ApiCustomDomain(Construct):
                 certificate_arn=self.validation.certificate_arn,
                 endpoint_type="REGIONAL",
                 security_policy=SECURITY_POLICY,
+                # The AAAA alias needs a domain that answers IPv6 (the default, ipv4, does not).
+                ip_address_type="dualstack" if props.ipv6 else "ipv4",
             ),
             tags=tags,
         )

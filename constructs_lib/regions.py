@@ -1,4 +1,6 @@
-"""The AWS regions a CORA project can be created in: App Runner's, out of every commercial region.
+"""The AWS regions a CORA project can run in: App Runner's, out of every commercial region.
+
+``cora-infra new --region`` and the config's ``region`` are checked against the same tables.
 
 From botocore's endpoint data (``tests/scaffold/test_regions.py`` compares these tables with the
 installed botocore, so a region AWS adds shows up as a failing test, not as a silent refusal).
@@ -6,7 +8,7 @@ installed botocore, so a region AWS adds shows up as a failing test, not as a si
 
 from __future__ import annotations
 
-__all__ = ["APP_RUNNER_REGIONS", "AWS_REGIONS", "region_problem"]
+__all__ = ["APP_RUNNER_REGIONS", "AWS_REGIONS", "app_runner_region", "region_problem"]
 
 #: Every region of the ``aws`` partition (botocore 1.44: EC2's regions).
 AWS_REGIONS: frozenset[str] = frozenset(
@@ -64,6 +66,16 @@ APP_RUNNER_REGIONS: frozenset[str] = frozenset(
         "us-west-2",
     }
 )
+
+
+def app_runner_region(region: str) -> str:
+    """``region`` if App Runner runs there; ``ValueError`` naming the regions that have it otherwise."""
+    allowed = ", ".join(sorted(APP_RUNNER_REGIONS))
+    if region not in AWS_REGIONS:
+        raise ValueError(f"{region!r} is not an AWS region; App Runner runs in: {allowed}")
+    if region not in APP_RUNNER_REGIONS:
+        raise ValueError(f"App Runner is not available in {region!r}; it runs in: {allowed}")
+    return region
 
 
 def region_problem(region: str) -> str | None:

@@ -22,6 +22,8 @@ from constructs_lib._validation import (
     format_validation_error,
 )
 from constructs_lib.environment import MOVING_TAGS, Environment
+from constructs_lib.policy_rules import PROTECTED_ENVIRONMENTS
+from constructs_lib.regions import app_runner_region
 from constructs_lib.stacks.config_checks import literal_problems, removed_key_problems, shared_state_problems
 from constructs_lib.stacks.config_domain import DomainConfig, unique_in_order
 from constructs_lib.stacks.config_files import display, read_config, set_path
@@ -106,7 +108,9 @@ class EnvConfig(BaseModel):
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        return check_region(value)
+        # The web service runs on App Runner: a region without it would synthesize and validate, then
+        # fail at apply.
+        return app_runner_region(check_region(value))
 
     @field_validator("account_id")
     @classmethod
@@ -177,6 +181,23 @@ class EnvConfig(BaseModel):
                     "Secrets Manager allows at most 512 characters"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _secrets_restorable(self) -> EnvConfig:
+        if self.app.secret_recovery_window_days == 0 and self.environment in PROTECTED_ENVIRONMENTS:
+            raise ValueError(
+                f"app.secret_recovery_window_days: 0 is not allowed in {self.environment.value}: a destroyed "
+                "secret there must stay restorable for 7-30 days (default 30)"
+            )
+        return self
+
+    @property
+    def secret_recovery_window_days(self) -> int:
+        """``app.secret_recovery_window_days``, or 0 in dev/local and 30 in stg/prd."""
+        window = self.app.secret_recovery_window_days
+        if window is not None:
+            return window
+        return 30 if self.environment in PROTECTED_ENVIRONMENTS else 0
 
     @model_validator(mode="after")
     def _pinned_image_tag(self) -> EnvConfig:

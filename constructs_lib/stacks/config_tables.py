@@ -148,6 +148,17 @@ class AppConfig(BaseModel):
     """Default: no automatic rotation. Set ``lambda_arn`` (and ``after_days`` or ``schedule_expression``;
     default every 30 days) to rotate every app secret. Created in the second deploy phase, with the
     service, once every secret has a value."""
+    secret_recovery_window_days: int | None = Field(default=None, strict=True)
+    """How long a destroyed secret can be restored: 0 (deleted at once) or 7-30 days. Default: 0 in dev
+    and local, so destroy then deploy again works (a secret in its recovery window keeps its name taken:
+    ``ResourceExistsException``); 30 in stg and prd, which must keep it 7-30 days."""
+
+    @field_validator("secret_recovery_window_days")
+    @classmethod
+    def _recovery_window(cls, value: int | None) -> int | None:
+        if value is not None and value != 0 and not 7 <= value <= 30:
+            raise ValueError(f"{value} days is not allowed: use 0 (delete at once) or 7-30 days")
+        return value
 
     @field_validator("secrets")
     @classmethod
@@ -237,6 +248,8 @@ class EcrConfig(BaseModel):
     model_config = FROZEN
 
     keep_tagged_images: int = Field(default=10, strict=True, ge=1, le=10_000)
+    keep_healthy_images: int = Field(default=5, strict=True, ge=2, le=10_000)
+    """The images that ran healthy after a deploy, kept as rollback targets (``EcrRepoProps``)."""
     untagged_expiry_days: int = Field(default=7, strict=True, ge=1, le=3650)
     force_delete: bool = Field(default=False, strict=True)
 

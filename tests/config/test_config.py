@@ -227,6 +227,23 @@ BAD_CONFIGS = [
         "0",
         "greater than or equal to 1",
     ),
+    # A region without App Runner: it synthesized and validated, then failed at apply.
+    ("dev", set_key("region", "sa-east-1"), "region", "sa-east-1", "App Runner is not available"),
+    ("dev", set_key("region", "xx-west-9"), "region", "xx-west-9", "not an AWS region"),
+    (
+        "dev",
+        set_key("app.secret_recovery_window_days", 3),
+        "app.secret_recovery_window_days",
+        "3",
+        "7-30 days",
+    ),
+    (
+        "prd",
+        set_key("app.secret_recovery_window_days", 0),
+        "app.secret_recovery_window_days",
+        "0",
+        "restorable",
+    ),
 ]
 
 
@@ -244,6 +261,23 @@ def test_bad_config_is_refused_with_file_key_value_and_rule(tmp_path, env, chang
     assert key in message
     assert value in message
     assert rule in message
+
+
+def test_a_region_without_app_runner_lists_the_regions_that_have_it(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_config("dev", _write(tmp_path, "dev", set_key("region", "sa-east-1")))
+    assert "eu-west-1, eu-west-2, eu-west-3, us-east-1, us-east-2, us-west-2" in str(err.value)
+
+
+def test_secrets_are_deleted_at_once_in_dev_and_local_and_kept_30_days_in_stg_and_prd(configs, tmp_path):
+    assert {env: c.secret_recovery_window_days for env, c in configs.items()} == {
+        "dev": 0,
+        "stg": 30,
+        "prd": 30,
+        "local": 0,
+    }
+    config = load_config("prd", _write(tmp_path, "prd", set_key("app.secret_recovery_window_days", 7)))
+    assert config.secret_recovery_window_days == 7
 
 
 def test_unknown_environment_is_refused():

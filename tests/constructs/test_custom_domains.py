@@ -223,6 +223,8 @@ def test_api_domain_certificate_is_dns_validated_before_the_domain_uses_it(synth
     assert validation_record["records"] == [f"${{tolist({cert[2:-1]})[0].resource_record_value}}"]
     issued = only(resources(doc, "aws_acm_certificate_validation"))
     assert issued["certificate_arn"] == ref(doc, "aws_acm_certificate", "arn")
+    # The provider waits 75 minutes by default, longer than a deploy job runs: fail while it can say why.
+    assert issued["timeouts"] == {"create": "45m"}
     (record_id,) = [i for i, r in records(doc).items() if r is validation_record]
     assert issued["validation_record_fqdns"] == [f"${{aws_route53_record.{record_id}.fqdn}}"]
     domain = only(resources(doc, "aws_apigatewayv2_domain_name"))
@@ -231,6 +233,8 @@ def test_api_domain_certificate_is_dns_validated_before_the_domain_uses_it(synth
         "certificate_arn": ref(doc, "aws_acm_certificate_validation", "certificate_arn"),
         "endpoint_type": "REGIONAL",
         "security_policy": "TLS_1_2",
+        # The AAAA alias points at the domain's IPv6 addresses: they exist only for a dualstack domain.
+        "ip_address_type": "dualstack",
     }
 
 
@@ -257,6 +261,9 @@ def test_api_domain_without_ipv6_has_only_an_a_alias(synth: Build) -> None:
     doc = synth(lambda s: api_domain(s, ipv6=False))
     assert len(records(doc)) == 2  # the certificate's validation record and the A alias
     assert [r["type"] for r in records(doc).values() if r["type"] in {"A", "AAAA"}] == ["A"]
+    assert only(resources(doc, "aws_apigatewayv2_domain_name"))["domain_name_configuration"][
+        "ip_address_type"
+    ] == ("ipv4")
 
 
 def test_execute_api_endpoint_stays_on_by_default(synth: Build) -> None:

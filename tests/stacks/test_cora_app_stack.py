@@ -157,3 +157,13 @@ def test_local_backend_for_tests(configs):
 
     doc = json.loads(cdktf.Testing.synth(stack))
     assert doc["terraform"]["backend"] == {"local": {"path": "terraform.dev.tfstate"}}
+
+
+@pytest.mark.parametrize(("env", "window"), [("dev", 0), ("local", 0), ("stg", 30), ("prd", 30)])
+def test_destroyed_secrets_are_deleted_at_once_in_dev_and_local_and_restorable_in_stg_and_prd(
+    synthesized, env, window
+):
+    # dev and local: destroy then deploy again must not meet a secret in its recovery window
+    # (ResourceExistsException); stg and prd keep a destroyed secret restorable.
+    secrets = synthesized[env]["resource"]["aws_secretsmanager_secret"].values()
+    assert [s["recovery_window_in_days"] for s in secrets] == [window] * 3
