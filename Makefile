@@ -125,11 +125,13 @@ list: install
 ## The preflight (cora-infra preflight, the command generated projects run too) fails in seconds, with the
 ## next step to run, when App Runner would not find its image or a secret's value, or the [domain] zone is
 ## not delegated in public DNS.
-## CDKTF_DEPLOY_FLAGS=--auto-approve in CI (deploy-infra.yml), where nobody answers the prompt.
+## CDKTF_DEPLOY_FLAGS=--auto-approve in CI (deploy-infra.yml), where nobody answers the prompt. Terraform
+## waits up to 5 minutes for the state lock (cdktf has no flag for it: TF_CLI_ARGS_*), which an app deploy
+## (cora-infra deploy-app) also takes.
 deploy: install
 	$(VENV)/bin/cora-infra preflight $(ENV)
 	$(MAKE) --no-print-directory lock STACKS=$(ENV)
-	npx cdktf deploy $(ENV) $(CDKTF_DEPLOY_FLAGS)
+	TF_CLI_ARGS_plan=-lock-timeout=5m TF_CLI_ARGS_apply=-lock-timeout=5m npx cdktf deploy $(ENV) $(CDKTF_DEPLOY_FLAGS)
 
 ## Write each stack's provider lock file with `terraform init` (which honours the CLI config, so the
 ## offline mirror). cdktf otherwise runs `terraform providers lock`, which only asks the registry.

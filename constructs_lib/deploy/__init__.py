@@ -1,20 +1,26 @@
-"""The deploy tool: ``cora-infra outputs`` and ``cora-infra deploy-app`` (see :mod:`.cli`).
+"""The deploy tool: ``cora-infra outputs``, ``cora-infra preflight`` and ``cora-infra deploy-app``
+(see :mod:`.cli`).
 
 It finds everything from what the stack publishes in SSM (:mod:`constructs_lib.published_outputs`),
-so a job with AWS credentials and no Terraform can deploy. boto3 is imported only when a command
-runs (install the ``deploy`` extra: ``pip install 'cora-infra[deploy]'``).
+so a job with AWS credentials and no Terraform can deploy; ``preflight`` reads ``config/<env>.toml``.
+boto3 (and dnspython, for the preflight's delegation check) are imported only when a command runs
+(install the ``deploy`` extra: ``pip install 'cora-infra[deploy]'``).
 """
 
 from constructs_lib.deploy.app import Clients, DeployRequest, deploy_app
 from constructs_lib.deploy.cli import main
-from constructs_lib.deploy.errors import BadInputError, DeployFailedError
+from constructs_lib.deploy.errors import BadInputError, DeployFailedError, DeployInterruptedError
 from constructs_lib.deploy.health import health_url_for
+from constructs_lib.deploy.lock import LockHeldError, StateLock
 
 __all__ = [
     "BadInputError",
     "Clients",
     "DeployFailedError",
+    "DeployInterruptedError",
     "DeployRequest",
+    "LockHeldError",
+    "StateLock",
     "deploy_app",
     "health_url_for",
     "main",

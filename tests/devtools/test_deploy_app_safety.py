@@ -133,6 +133,24 @@ def test_a_run_waits_for_the_lock_within_its_lock_timeout(deployed):
     assert deployed.running_image() == deployed.image("v3")
 
 
+def test_two_runs_at_once_a_failing_one_rolls_back_before_the_other_deploys(deployed):
+    """The race of the issue: A's health check fails after its operation ended; B (v3) must not deploy
+    in between, or A's rollback would overwrite v3. B waits for the lock until A has rolled back."""
+    deployed.fault(unhealthy_image=deployed.image("v2"))
+    first: list[tuple[int, str, str]] = []
+    thread = threading.Thread(target=lambda: first.append(deployed.deploy("v2")))
+    thread.start()
+    _wait_for(lambda: deployed.lock_holder() is not None)
+    code, out, err = deployed.deploy("v3", "--lock-timeout", "60")
+    thread.join(timeout=60)
+    assert first[0][0] == 1 and f"rolled back to {deployed.image('v1')}" in first[0][2]
+    assert code == 0, err
+    assert "lock: held by cora-infra deploy-app" in out
+    assert deployed.running_image() == deployed.image("v3")
+    updates = [op for op in deployed.operations() if op[0] == "UPDATE_SERVICE"]
+    assert len(updates) == 3  # A's deploy, A's rollback, then B's deploy (newest first)
+
+
 def test_a_rollback_never_undoes_a_newer_deploy(deployed):
     """Run A's health check fails after B (outside any lock) deployed v3: A must leave v3 alone."""
     apprunner = deployed.aws("apprunner")
