@@ -96,10 +96,11 @@ def test_a_domain_names_every_environment(tmp_path):
     assert prd.cors_origins == ("https://acme.io", "https://www.acme.io")
 
 
-def test_the_project_depends_on_this_minor_release(monorepo):
-    major, minor, _ = __version__.split(".")
+def test_the_project_depends_on_this_release_from_git(monorepo):
+    # More in test_library_source.py: the URL, its default and its refusals.
     project = tomllib.loads(monorepo["pyproject.toml"])["project"]
-    assert project["dependencies"] == [f"cora-infra>={major}.{minor}.0,<{major}.{int(minor) + 1}"]
+    (dependency,) = project["dependencies"]
+    assert dependency.startswith("cora-infra @ git+https://") and dependency.endswith(f"@v{__version__}")
     assert project["name"] == "acme-infra"
 
 
