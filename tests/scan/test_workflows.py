@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.github_expressions import condition
 from tests.workflow_files import (
     all_sets,
     context,
@@ -40,3 +41,21 @@ def test_ci_runs_node_22(name):
     ]
     assert setups, name
     assert {step["with"]["node-version"] for step in setups} == {"22"}
+
+
+# -- C.9: pull requests from forks -----------------------------------------------------------------
+@pytest.mark.parametrize("name", SETS)
+def test_a_fork_pull_request_runs_no_job_that_needs_secrets_and_says_why(name):
+    workflow = SETS[name]["deploy-infra.yml"]
+    fork, own = _pull_request(fork=True), _pull_request(fork=False)
+    running = {job_id: job for job_id, job in workflow["jobs"].items() if condition(job.get("if"), fork)}
+    assert list(running) == ["plan-skipped"]
+    (summary,) = running.values()
+    assert summary["permissions"] == {}
+    assert [set(step) for step in steps(summary)] == [{"name", "run"}]
+    assert '>> "$GITHUB_STEP_SUMMARY"' in summary["steps"][0]["run"]
+    assert "fork" in summary["steps"][0]["run"] and "${{" not in summary["steps"][0]["run"]
+    # A pull request from the repository itself still plans every environment, and is told nothing.
+    assert condition(workflow["jobs"]["plan"]["if"], own)
+    assert not condition(summary["if"], own)
+    assert not condition(summary["if"], context("push"))
