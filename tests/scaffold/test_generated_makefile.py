@@ -1,4 +1,5 @@
-"""The generated Makefile, run by make: how its install lets git authenticate (issue 20, C.11).
+"""The generated Makefile, run by make: how its install lets git authenticate (issue 20, C.11), and the
+preflight before an apply (C.8).
 
 The install runs for real with a stand-in venv whose ``python`` asks git, in the environment pip would
 give it, for the credentials of the library's host (``git credential fill``): what git would get.
@@ -119,3 +120,29 @@ def test_without_the_token_git_uses_your_own_credentials(tmp_path):
     credentials = _probe(tmp_path, "credentials")
     assert "password=" not in credentials and "terminal prompts disabled" in credentials
     assert "CORA_INFRA_TOKEN" not in done.stdout
+
+
+# -- make deploy: cora-infra preflight before the apply ----------------------------------------------
+def _deploy_commands(tmp_path: Path, *args: str) -> list[str]:
+    project, venv = _project(tmp_path), _fake_venv(tmp_path)
+    (venv / ".acme-infra-installed").touch()
+    (project / ".terraformrc").touch()
+    command = ["make", "-n", "-C", str(project), f"VENV={venv}", "deploy", *args]
+    done = subprocess.run(command, env=_env(tmp_path), capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.splitlines()
+
+
+@needs_make_and_git
+def test_deploy_runs_the_preflight_before_terraform_apply(tmp_path):
+    commands = _deploy_commands(tmp_path, "ENV=stg")
+    preflight = [i for i, c in enumerate(commands) if c.endswith("/bin/cora-infra preflight stg")]
+    apply = [i for i, c in enumerate(commands) if "terraform -chdir=cdktf.out/stacks/stg apply" in c]
+    assert len(preflight) == 1 and len(apply) == 1, commands
+    assert preflight[0] < apply[0]
+
+
+@needs_make_and_git
+def test_a_bootstrap_stack_deploys_without_the_preflight(tmp_path):
+    commands = _deploy_commands(tmp_path, "ENV=dev", "STACK=bootstrap-dev")
+    assert not [c for c in commands if "preflight" in c], commands
+    assert any("terraform -chdir=cdktf.out/stacks/bootstrap-dev apply" in c for c in commands)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.github_expressions import condition
+from tests.github_expressions import condition, evaluate_field
 from tests.workflow_files import (
     all_sets,
     context,
+    group,
     jobs,
+    matrix_values,
+    ours,
     steps,
 )
 
@@ -59,3 +62,93 @@ def test_a_fork_pull_request_runs_no_job_that_needs_secrets_and_says_why(name):
     assert condition(workflow["jobs"]["plan"]["if"], own)
     assert not condition(summary["if"], own)
     assert not condition(summary["if"], context("push"))
+
+
+# -- C.8: one deploy group per environment; the app after the infra of the same push -----------------
+def _deploy_group(workflow: dict[str, object], job_id: str, ctx: dict[str, object]) -> str | None:
+    job = workflow["jobs"][job_id]  # type: ignore[index]
+    return group(job, ctx)
+
+
+@pytest.mark.parametrize("name", ["ours", "two-repo"])
+def test_infra_and_app_deploys_wait_in_deploy_env(name):
+    infra, app = SETS[name]["deploy-infra.yml"], SETS[name]["deploy-app.yml"]
+    assert group(infra, context("push")) is None  # no run-wide hold: each job waits on its own
+    deploy = infra["jobs"]["deploy"]
+    for event, environments in (("push", ["dev"]), ("workflow_dispatch", ["stg", "prd"])):
+        assert matrix_values(deploy, "environment", context(event)) == environments
+        for env in environments:
+            assert group(deploy, context(event, matrix={"environment": env})) == f"deploy-{env}"
+    for env in ("dev", "stg", "prd"):
+        ctx = context("workflow_call", inputs={"environment": env}, matrix={"environment": env})
+        assert group(app["jobs"]["deploy"], ctx) == f"deploy-{env}"
+    for workflow in (infra, app):
+        assert workflow["jobs"]["deploy"]["concurrency"]["cancel-in-progress"] is False
+
+
+def test_our_deploy_app_is_dispatch_or_call_only_and_a_dispatch_deploys_dev():
+    app = ours()["deploy-app.yml"]
+    assert set(app["on"]) == {"workflow_call", "workflow_dispatch"}
+    assert group(app["jobs"]["deploy"], context("workflow_dispatch")) == "deploy-dev"
+
+
+def test_the_monorepo_deploys_the_app_of_a_push_only_after_its_infra():
+    workflows = SETS["monorepo"]
+    infra, app = workflows["deploy-infra.yml"], workflows["deploy-app.yml"]
+    assert set(app["on"]) == {"workflow_call", "workflow_dispatch"}  # no push trigger: it would race
+    call = infra["jobs"]["app"]
+    assert call["uses"] == "./.github/workflows/deploy-app.yml"
+    assert call["needs"] == "deploy"
+    assert call["with"]["environment"] == "dev"
+    push = context("push")
+    assert condition(call.get("if"), push) and condition(infra["jobs"]["deploy"]["if"], push)
+    for event in ("pull_request", "workflow_dispatch"):
+        assert not condition(call.get("if"), context(event))
+
+
+def test_a_monorepo_push_holds_deploy_dev_from_its_infra_to_its_app():
+    """GitHub keeps one waiting run per group and cancels an older waiting one when another queues. The
+    run of a push holds deploy-dev as a whole, so a newer push waits and supersedes an older waiting push
+    whole: no app job of an older commit can queue alone and cancel the newest commit's infra."""
+    infra = SETS["monorepo"]["deploy-infra.yml"]
+    push = context("push", matrix={"environment": "dev"})
+    assert group(infra, push) == "deploy-dev"
+    assert infra["concurrency"]["cancel-in-progress"] is False
+    # A dispatch (stg, then prd) holds nothing run-wide; each deploy job waits in its environment's group.
+    dispatch = context("workflow_dispatch")
+    assert group(infra, dispatch) not in DEPLOY_GROUPS
+    for env in matrix_values(infra["jobs"]["deploy"], "environment", dispatch):
+        assert (
+            _deploy_group(infra, "deploy", context("workflow_dispatch", matrix={"environment": env}))
+            == f"deploy-{env}"
+        )
+
+
+def test_no_job_waits_for_a_group_its_own_run_holds():
+    """A called workflow's job (or a job of the run) that waits in a group its run holds waits for itself:
+    GitHub cancels it as a deadlock."""
+    workflows = SETS["monorepo"]
+    infra, app = workflows["deploy-infra.yml"], workflows["deploy-app.yml"]
+    push = context("push", matrix={"environment": "dev"})
+    held = group(infra, push)
+    assert held in DEPLOY_GROUPS
+    assert _deploy_group(infra, "deploy", push) not in DEPLOY_GROUPS
+    call = infra["jobs"]["app"]
+    inputs = {key: evaluate_field(value, push) for key, value in call["with"].items()}
+    called = context("push", inputs=inputs)
+    for env in matrix_values(app["jobs"]["deploy"], "environment", called):
+        assert group(app["jobs"]["deploy"], {**called, "matrix": {"environment": env}}) not in DEPLOY_GROUPS
+    assert group(call, push) is None
+
+
+def test_the_monorepo_app_alone_waits_in_deploy_env():
+    app = SETS["monorepo"]["deploy-app.yml"]
+    dispatch = context("workflow_dispatch")
+    assert matrix_values(app["jobs"]["deploy"], "environment", dispatch) == ["stg", "prd"]
+    for env in ("stg", "prd"):
+        assert (
+            group(app["jobs"]["deploy"], context("workflow_dispatch", matrix={"environment": env}))
+            == f"deploy-{env}"
+        )
+    other_caller = context("workflow_call", inputs={"environment": "stg"}, matrix={"environment": "stg"})
+    assert group(app["jobs"]["deploy"], other_caller) == "deploy-stg"
