@@ -7,17 +7,31 @@ The hygiene of the same files (pins, zizmor, actionlint, yamllint) is tests/scan
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
 import pytest
 
+from constructs_lib import __version__
+from constructs_lib.feature_modules import ModuleLayout
+from constructs_lib.scaffold import render_project
 from tests.github_expressions import condition, evaluate_field
 from tests.workflow_files import (
+    TOKEN,
     all_sets,
     context,
+    generated,
     group,
+    install_steps,
+    installs,
     jobs,
     matrix_values,
     ours,
     steps,
+    uses_aws,
 )
 
 SETS = all_sets()
@@ -152,3 +166,116 @@ def test_the_monorepo_app_alone_waits_in_deploy_env():
         )
     other_caller = context("workflow_call", inputs={"environment": "stg"}, matrix={"environment": "stg"})
     assert group(app["jobs"]["deploy"], other_caller) == "deploy-stg"
+
+
+# -- C.11: the cora-infra token reaches the install steps only, before any AWS credentials ----------
+@pytest.mark.parametrize("layout", GENERATED)
+def test_the_token_is_given_to_exactly_the_install_steps(layout):
+    workflows = SETS[layout]
+    for name, workflow in workflows.items():
+        assert TOKEN not in workflow.get("env", {}), name
+        for job_id, job in workflow["jobs"].items():
+            assert TOKEN not in job.get("env", {}), (name, job_id)
+            for step in steps(job):
+                has_token = TOKEN in step.get("env", {})
+                assert has_token == installs(step, job), (name, job_id, step)
+                if has_token:
+                    assert step["env"][TOKEN] == f"${{{{ secrets.{TOKEN} }}}}"
+    installing = [s for job in jobs(workflows).values() for s in install_steps(job)]
+    assert len(installing) == 4  # ci, plan, deploy, deploy-app's tool
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_no_secret_is_expanded_into_a_shell_command(name):
+    for job_id, job in jobs(SETS[name]).items():
+        for step in steps(job):
+            assert "secrets." not in str(step.get("run", "")), (job_id, step)
+            assert "${{" not in str(step.get("run", "")), (job_id, step)
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_install_comes_before_the_aws_credentials(name):
+    for job_id, job in jobs(SETS[name]).items():
+        order = steps(job)
+        aws = [i for i, step in enumerate(order) if uses_aws(step)]
+        install = [i for i, step in enumerate(order) if installs(step, job)]
+        assert install or not aws, job_id
+        if aws and install:
+            assert max(install) < min(aws), job_id
+
+
+@pytest.mark.parametrize("layout", GENERATED)
+def test_the_deploy_tool_is_the_projects_pinned_git_release_with_the_deploy_extra(layout):
+    files = render_project("acme", region="eu-west-1", layout=ModuleLayout(layout))
+    (dependency,) = tomllib.loads(files["pyproject.toml"])["project"]["dependencies"]
+    assert dependency.startswith("cora-infra @ git+https://") and dependency.endswith(f"@v{__version__}")
+    (step,) = install_steps(SETS[layout]["deploy-app.yml"]["jobs"]["deploy"])
+    assert f'"{dependency.replace("cora-infra", "cora-infra[deploy]", 1)}"' in step["run"]
+
+
+@pytest.mark.parametrize("layout", GENERATED)
+def test_our_deploy_app_installs_with_the_generated_one_s_credential_mechanism(layout):
+    (ours_step,) = install_steps(ours()["deploy-app.yml"]["jobs"]["deploy"])
+    (theirs,) = install_steps(SETS[layout]["deploy-app.yml"]["jobs"]["deploy"])
+    assert ours_step["env"] == theirs["env"]
+    secrets = ours()["deploy-app.yml"]["on"]["workflow_call"]["secrets"]
+    assert secrets[TOKEN]["required"] is False
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="git credential helpers run through sh")
+def test_the_deploy_tool_step_hands_git_the_token(tmp_path):
+    """Its env, as the runner sets it, with a fake token: what git would be given for github.com."""
+    (step,) = install_steps(generated("two-repo")["deploy-app.yml"]["jobs"]["deploy"])
+    env = {k: str(v) for k, v in step["env"].items()}
+    env.update(
+        CORA_INFRA_TOKEN="fake-token-42", HOME=str(tmp_path), GIT_CONFIG_NOSYSTEM="1", PATH=os.environ["PATH"]
+    )
+    done = subprocess.run(
+        ["git", "credential", "fill"],
+        input="protocol=https\nhost=github.com\n\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.splitlines()[-2:] == ["username=x-access-token", "password=fake-token-42"]
+
+
+# -- C.11: our release workflow ------------------------------------------------------------------------
+def test_a_version_tag_makes_a_release_with_the_wheel():
+    release = ours()["release.yml"]
+    assert release["on"] == {"push": {"tags": ["v*"]}}
+    assert release["permissions"] == {}
+    (job,) = release["jobs"].values()
+    assert job["permissions"] == {"contents": "write"}
+    runs = [str(step.get("run", "")) for step in steps(job)]
+    assert "make wheel" in runs
+    assert any("gh release create" in r and "dist/cora_infra-" in r for r in runs)
+    for name, workflow in ours().items():
+        if name != "release.yml":
+            assert "write" not in str(workflow.get("permissions")) and not [
+                j
+                for j in workflow["jobs"].values()
+                if "contents" in j.get("permissions", {}) and j["permissions"]["contents"] == "write"
+            ], name
+
+
+@pytest.mark.parametrize(
+    ("tag", "ok"), [(f"v{__version__}", True), (f"v{__version__}.1", False), (__version__, False)]
+)
+def test_the_release_refuses_a_tag_that_is_not_the_package_version(tmp_path, tag, ok):
+    (job,) = ours()["release.yml"]["jobs"].values()
+    (check,) = [s for s in steps(job) if "TAG" in s.get("env", {}) and "gh release" not in s["run"]]
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / f"cora_infra-{__version__}-py3-none-any.whl").touch()
+    env = {"PATH": os.environ["PATH"], "TAG": tag, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run(
+        ["bash", "-e", "-c", check["run"]], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert (done.returncode == 0) is ok, done.stdout + done.stderr
+    if not ok:
+        assert f"tag {tag} is not v{__version__}" in done.stdout
