@@ -64,6 +64,13 @@ def test_library_url_names_the_repository_everywhere_it_is_fetched():
     assert SOURCE not in "".join(files.values())
 
 
+def test_no_package_index_is_involved_any_more():
+    for layout in ("monorepo", "two-repo"):
+        files = render_project("acme", region="eu-west-1", layout=new_module.ModuleLayout(layout))
+        for path, text in files.items():
+            assert "PIP_INDEX_URL" not in text, path
+
+
 # -- the default ---------------------------------------------------------------------------------------
 def test_our_metadata_names_the_source_repository():
     ours = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
