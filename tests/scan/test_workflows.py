@@ -266,8 +266,9 @@ def test_a_version_tag_makes_a_release_with_the_wheel():
 def test_the_release_refuses_a_tag_that_is_not_the_package_version(tmp_path, tag, ok):
     (job,) = ours()["release.yml"]["jobs"].values()
     (check,) = [s for s in steps(job) if "TAG" in s.get("env", {}) and "gh release" not in s["run"]]
-    (tmp_path / ".venv" / "bin").mkdir(parents=True)
-    python = tmp_path / ".venv" / "bin" / "python"
+    # The step runs the venv `make wheel` made; here a stand-in for it runs this interpreter.
+    python = tmp_path.joinpath(".venv", "bin", "python")
+    python.parent.mkdir(parents=True)
     python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
     python.chmod(0o755)
     (tmp_path / "dist").mkdir()
