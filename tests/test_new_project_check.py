@@ -32,7 +32,7 @@ def test_a_readme_without_the_command_is_a_failure():
 
 
 def test_the_project_sees_nothing_of_this_checkout(monkeypatch):
-    monkeypatch.setenv("PATH", f"{check.ROOT}/.venv/bin:/usr/bin")
+    monkeypatch.setenv("PATH", f"{check.ROOT}/node_modules/.bin:/usr/bin")  # an entry inside the checkout
     for name in ("VIRTUAL_ENV", "TF_CLI_CONFIG_FILE", "CORA_IMAGE_TAG", "CORA_INFRA_TOKEN", "MAKEFLAGS"):
         monkeypatch.setenv(name, "x")
     env = check.project_env()
