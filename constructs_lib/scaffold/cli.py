@@ -38,6 +38,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="DNS zone of the app (prd at the apex, stg.<zone>, dev.<zone>); default: placeholders",
     )
     new.add_argument("--dir", type=Path, default=None, help="target folder (must not exist or be empty)")
+    new.add_argument(
+        "--library-url",
+        default=None,
+        metavar="URL",
+        help="https URL of the cora-infra git repository the project installs from (at the tag of this "
+        "version; no credentials, no @ref); default: where this cora-infra was installed from with git, "
+        "else its Source URL",
+    )
 
     check = sub.add_parser(
         "check",
@@ -55,7 +63,12 @@ def _new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     layout = ModuleLayout(args.layout)
     try:
         result = new_project(
-            args.project, region=args.region, layout=layout, domain=args.domain, target=args.dir
+            args.project,
+            region=args.region,
+            layout=layout,
+            domain=args.domain,
+            target=args.dir,
+            library_url=args.library_url,
         )
     except ScaffoldError as error:
         for line in str(error).splitlines():

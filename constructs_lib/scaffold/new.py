@@ -3,7 +3,7 @@
 The order is what makes "nothing written" true for every refusal:
 
 1. the options are checked (project name against every AWS name derived from it, region, domain,
-   target folder): all problems are reported at once;
+   the cora-infra repository's URL, target folder): all problems are reported at once;
 2. every file is rendered in memory with Jinja2 (``templates/``, delimiters ``<%= %>``/``<% %>`` so
    that GitHub's ``${{ }}``, TOML's ``[[ ]]`` and shell stay literal) and parsed back (TOML, JSON,
    Python);
@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment as Jinja
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -33,6 +34,14 @@ from constructs_lib._validation import check_project_name
 from constructs_lib.dns_names import check_host_name
 from constructs_lib.errors import CoraInfraError
 from constructs_lib.feature_modules import ModuleLayout
+from constructs_lib.scaffold.library_source import (
+    GIT_CREDENTIAL_HELPER,
+    TOKEN_VARIABLE,
+    credential_key,
+    default_library_url,
+    library_url_problem,
+    requirement,
+)
 from constructs_lib.scaffold.project_files import (
     ACTIONS,
     DEV_PINS,
@@ -62,6 +71,8 @@ class NewProject:
     files: tuple[str, ...]
     """Every file written, relative to ``target``, sorted."""
     stacks: tuple[str, ...]
+    library_url: str
+    """The cora-infra git repository the project installs from (at tag ``v<version>``)."""
 
 
 def default_target(project: str, layout: ModuleLayout) -> str:
@@ -69,13 +80,18 @@ def default_target(project: str, layout: ModuleLayout) -> str:
     return project if layout is ModuleLayout.MONOREPO else f"{project}-infra"
 
 
-def _requirement() -> str:
-    """The version range a generated project asks for: this minor release and its patches."""
-    major, minor, *_ = (int(part) for part in __version__.split("."))
-    return f"cora-infra>={major}.{minor}.0,<{major}.{minor + 1}"
+def _library_url(library_url: str | None) -> tuple[str, str | None]:
+    """``--library-url`` or its default, and why it cannot be used (``None``: it can)."""
+    url = library_url if library_url is not None else default_library_url()
+    if url is None:
+        return "", (
+            "--library-url: no default (this cora-infra was not installed from git and its metadata "
+            "names no Source URL); give the https URL of the cora-infra git repository"
+        )
+    return url, library_url_problem(url)
 
 
-def _option_problems(project: str, region: str, domain: str | None) -> list[str]:
+def _option_problems(project: str, region: str, domain: str | None, library_problem: str | None) -> list[str]:
     problems = []
     try:
         check_project_name(project)
@@ -93,6 +109,8 @@ def _option_problems(project: str, region: str, domain: str | None) -> list[str]
             longest = f"api.stg.{domain}"
             if len(longest) > 253:
                 problems.append(f"--domain {domain!r}: {longest!r} would exceed 253 characters")
+    if library_problem:
+        problems.append(library_problem)
     return problems
 
 
@@ -113,7 +131,9 @@ def _target_problem(target: Path) -> str | None:
     return None
 
 
-def _context(project: str, region: str, layout: ModuleLayout, domain: str | None) -> dict[str, Any]:
+def _context(
+    project: str, region: str, layout: ModuleLayout, domain: str | None, library_url: str
+) -> dict[str, Any]:
     return {
         "project": project,
         "region": region,
@@ -123,7 +143,13 @@ def _context(project: str, region: str, layout: ModuleLayout, domain: str | None
         "repo_name": default_target(project, layout),
         "stack_repo": f"{project}-stack",
         "version": __version__,
-        "requirement": _requirement(),
+        "library_url": library_url,
+        "library_host": urlsplit(library_url).netloc,
+        "requirement": requirement(library_url),
+        "deploy_requirement": requirement(library_url, extras=("deploy",)),
+        "token_variable": TOKEN_VARIABLE,
+        "credential_key": credential_key(library_url),
+        "credential_helper": GIT_CREDENTIAL_HELPER,
         "pins": DEV_PINS,
         "uses": {key: action.uses for key, action in ACTIONS.items()},
         "environments": [environment_settings(e, project, region, domain) for e in ENVIRONMENTS],
@@ -159,14 +185,20 @@ def _parse_back(path: str, text: str) -> None:
 
 
 def render_project(
-    project: str, *, region: str, layout: ModuleLayout = ModuleLayout.MONOREPO, domain: str | None = None
+    project: str,
+    *,
+    region: str,
+    layout: ModuleLayout = ModuleLayout.MONOREPO,
+    domain: str | None = None,
+    library_url: str | None = None,
 ) -> dict[str, str]:
     """Every file of the project (relative path → text), rendered in memory; the snapshots are not
     among them (they need a synth: :func:`new_project`). Raises :class:`ScaffoldError` on bad options."""
-    problems = _option_problems(project, region, domain)
+    url, library_problem = _library_url(library_url)
+    problems = _option_problems(project, region, domain, library_problem)
     if problems:
         raise ScaffoldError("\n".join(problems))
-    return _render(_context(project, region, layout, domain), layout)
+    return _render(_context(project, region, layout, domain, url), layout)
 
 
 def _render(context: Mapping[str, Any], layout: ModuleLayout) -> dict[str, str]:
@@ -224,20 +256,24 @@ def new_project(
     layout: ModuleLayout = ModuleLayout.MONOREPO,
     domain: str | None = None,
     target: Path | None = None,
+    library_url: str | None = None,
 ) -> NewProject:
     """Create the project in ``target`` (default ``./<project>``, two-repo ``./<project>-infra``).
 
-    Raises :class:`ScaffoldError`, with nothing written, for a bad project name, region or domain, or a
-    target that exists and is not an empty folder.
+    ``library_url`` is the https URL of the cora-infra git repository the project installs from, at the
+    tag ``v<this version>`` (default: :func:`~constructs_lib.scaffold.library_source.default_library_url`).
+    Raises :class:`ScaffoldError`, with nothing written, for a bad project name, region, domain or
+    library URL, or a target that exists and is not an empty folder.
     """
     folder = (target or Path(default_target(project, layout))).absolute()
-    problems = _option_problems(project, region, domain)
+    url, library_problem = _library_url(library_url)
+    problems = _option_problems(project, region, domain, library_problem)
     target_problem = _target_problem(folder)
     if target_problem:
         problems.append(target_problem)
     if problems:
         raise ScaffoldError("\n".join(problems))
-    files = _render(_context(project, region, layout, domain), layout)
+    files = _render(_context(project, region, layout, domain, url), layout)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
@@ -263,7 +299,9 @@ def new_project(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return NewProject(target=folder, files=tuple(sorted([*files, *snapshots])), stacks=tuple(expected))
+    return NewProject(
+        target=folder, files=tuple(sorted([*files, *snapshots])), stacks=tuple(expected), library_url=url
+    )
 
 
 def summary(result: NewProject, *, layout: ModuleLayout) -> Sequence[str]:
@@ -274,6 +312,6 @@ def summary(result: NewProject, *, layout: ModuleLayout) -> Sequence[str]:
         f"stacks {', '.join(result.stacks)}",
         f"next: cd {where.name} && make test    # install, lint, type-check, synth, snapshots, validate",
         "      make synth                       # Terraform JSON in cdktf.out/stacks/<stack>/",
-        "cora-infra comes from your package index (PIP_INDEX_URL) or a folder of wheels (PIP_FIND_LINKS):",
-        "see the project's README, 'Installing cora-infra'.",
+        f"cora-infra comes from git+{result.library_url}@v{__version__} (private): your git credentials, "
+        f"or a read-only token in {TOKEN_VARIABLE}; see the project's README, 'Installing cora-infra'.",
     ]

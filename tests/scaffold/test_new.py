@@ -28,6 +28,7 @@ from constructs_lib.scaffold import (
 from constructs_lib.scaffold import new as new_module
 from constructs_lib.scaffold.project_files import ACTIONS, DEV_PINS, stack_names
 from constructs_lib.stacks import load_configs
+from tests.workflow_files import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 MONOREPO_ONLY = {"Dockerfile", ".dockerignore", "packages/README.md"}
@@ -96,10 +97,11 @@ def test_a_domain_names_every_environment(tmp_path):
     assert prd.cors_origins == ("https://acme.io", "https://www.acme.io")
 
 
-def test_the_project_depends_on_this_minor_release(monorepo):
-    major, minor, _ = __version__.split(".")
+def test_the_project_depends_on_this_release_from_git(monorepo):
+    # More in test_library_source.py: the URL, its default and its refusals.
     project = tomllib.loads(monorepo["pyproject.toml"])["project"]
-    assert project["dependencies"] == [f"cora-infra>={major}.{minor}.0,<{major}.{int(minor) + 1}"]
+    (dependency,) = project["dependencies"]
+    assert dependency.startswith("cora-infra @ git+https://") and dependency.endswith(f"@v{__version__}")
     assert project["name"] == "acme-infra"
 
 
@@ -130,11 +132,12 @@ def test_the_workflow_linter_configs_are_cora_infras_own(two_repo):
 
 
 def test_the_two_repo_deploy_app_is_reusable_only_and_names_the_project(two_repo, monorepo):
-    two = two_repo[".github/workflows/deploy-app.yml"]
-    assert "workflow_call:" in two and "workflow_dispatch" not in two and "push:" not in two
-    assert "--project acme" in two
-    mono = monorepo[".github/workflows/deploy-app.yml"]
-    assert '"apps/**"' in mono and "workflow_dispatch:" in mono
+    two = parse(two_repo[".github/workflows/deploy-app.yml"])
+    assert set(two["on"]) == {"workflow_call"}
+    assert "--project acme" in two["jobs"]["deploy"]["steps"][-1]["run"]
+    # The mono-repo's: called by deploy-infra after a push's infra, or dispatched (test_workflows.py).
+    mono = parse(monorepo[".github/workflows/deploy-app.yml"])
+    assert set(mono["on"]) == {"workflow_call", "workflow_dispatch"}
 
 
 def test_the_snapshot_text_is_what_syrupy_writes():
