@@ -280,3 +280,29 @@ def test_the_release_refuses_a_tag_that_is_not_the_package_version(tmp_path, tag
     assert (done.returncode == 0) is ok, done.stdout + done.stderr
     if not ok:
         assert f"tag {tag} is not v{__version__}" in done.stdout
+
+
+def _minutes(duration: str) -> float:
+    """A Terraform timeout (``45m``, ``1h30m``, ``90s``) in minutes."""
+    import re  # noqa: PLC0415
+
+    units = {"h": 60.0, "m": 1.0, "s": 1 / 60}
+    parts = re.findall(r"(\d+(?:\.\d+)?)([hms])", duration)
+    assert parts and "".join(n + u for n, u in parts) == duration, duration
+    return sum(float(number) * units[unit] for number, unit in parts)
+
+
+@pytest.mark.parametrize("name", ["ours", "monorepo", "two-repo"])
+def test_acm_validation_gives_up_before_the_deploy_job_is_killed(name):
+    """The provider waits 75 minutes for ACM by default; a deploy job killed at 60 says nothing useful.
+    The certificate validation must time out first, with room for the rest of the apply."""
+    from constructs_lib.api_domain import VALIDATION_TIMEOUT  # noqa: PLC0415
+
+    deploying = [
+        job
+        for job in jobs(all_sets()[name]).values()
+        if any("make deploy" in str(step.get("run", "")) for step in steps(job))
+    ]
+    assert deploying, f"{name}: no job runs make deploy"
+    for job in deploying:
+        assert _minutes(VALIDATION_TIMEOUT) <= float(job["timeout-minutes"]) - 10
