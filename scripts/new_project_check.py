@@ -53,7 +53,7 @@ SCAN_VENV = ROOT / ".venv-scan"
 REGION = "eu-west-1"
 FAKE_TOKEN = "fake-cora-infra-token-for-the-new-project-check"
 _TEST_COMMAND = re.compile(r"^(make test)\b")
-_REFERENCE = re.compile(r"cora-infra @ git\+(?P<url>https://\S+)@(?P<tag>v[0-9][^@\s]*)")
+_REFERENCE = re.compile(r"cora-infra(\[[a-z,]+\])? @ git\+(?P<url>https://\S+)@(?P<tag>v[0-9][^@\s]*)")
 # Only this check's identity and none of the user's git config (hooks, signing) makes the repository.
 _GIT = [
     "git",

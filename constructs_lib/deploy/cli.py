@@ -42,6 +42,8 @@ __all__ = ["main"]
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+# The modules of the "deploy" extra (boto3 and botocore, dnspython).
+_DEPLOY_EXTRA = frozenset({"boto3", "botocore", "dns"})
 _PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
 
 
@@ -242,16 +244,24 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _interrupted(stop: BaseException) -> str:
+    return f"interrupted ({stop or 'SIGINT'}); nothing was changed"
+
+
 def _failure(error: BaseException, args: argparse.Namespace, argv: Sequence[str]) -> tuple[str, int] | None:
     """The one-line message and exit code of a failure, ``None`` for a bug (its traceback is shown)."""
     # Nothing changed: 2; refused, failed, rolled back (warm: the kernel's index took too long): 1.
     for kinds, code in (((BadInputError, ConfigError), 2), ((TimeoutError, DeployFailedError), 1)):
         if isinstance(error, kinds):
             return f"error: {error}", code
-    if isinstance(error, DeployInterruptedError):
-        return f"error: {error}\n  the same deploy: {' '.join(['cora-infra', *argv])}", 130
-    if isinstance(error, KeyboardInterrupt):  # outputs/warm: nothing in flight
-        return f"error: interrupted ({error or 'SIGINT'}); nothing was changed", 130
+    if isinstance(error, DeployInterruptedError | KeyboardInterrupt):
+        # deploy-app names what is in flight; outputs/warm have nothing in flight.
+        again = f"\n  the same deploy: {' '.join(['cora-infra', *argv])}"
+        text = str(error) + again if isinstance(error, DeployInterruptedError) else _interrupted(error)
+        return f"error: {text}", 130
+    if isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[0] in _DEPLOY_EXTRA:
+        missing = f"{args.command} needs the deploy extra ({error.name} is missing)"
+        return f"error: {missing}: pip install 'cora-infra[deploy]'", 2
     # botocore's errors (no credentials, an endpoint down, access denied): a line, not a traceback.
     if type(error).__module__.startswith("botocore"):
         if args.command == "preflight":

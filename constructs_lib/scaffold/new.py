@@ -145,7 +145,8 @@ def _context(
         "version": __version__,
         "library_url": library_url,
         "library_host": urlsplit(library_url).netloc,
-        "requirement": requirement(library_url),
+        # With the deploy extra: `make deploy` runs `cora-infra preflight` (boto3, dnspython).
+        "requirement": requirement(library_url, extras=("deploy",)),
         "deploy_requirement": requirement(library_url, extras=("deploy",)),
         "token_variable": TOKEN_VARIABLE,
         "credential_key": credential_key(library_url),

@@ -104,3 +104,12 @@ def test_import_constructs_lib_does_not_import_boto3():
         check=False,
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_without_the_deploy_extra_the_tool_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "boto3", None)  # as if boto3 were not installed
+    code, _, err = run("outputs", "--env", "dev")
+    assert code == 2
+    assert err.strip() == (
+        "error: outputs needs the deploy extra (boto3 is missing): pip install 'cora-infra[deploy]'"
+    )

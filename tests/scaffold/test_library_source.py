@@ -52,13 +52,13 @@ def _dependencies(files: dict[str, str]) -> list[str]:
 # -- the rendered dependency ---------------------------------------------------------------------------
 def test_the_project_depends_on_the_release_tag_of_the_git_repository():
     files = render_project("acme", region="eu-west-1")
-    assert _dependencies(files) == [f"cora-infra @ git+{SOURCE}@v{__version__}"]
+    assert _dependencies(files) == [f"cora-infra[deploy] @ git+{SOURCE}@v{__version__}"]
 
 
 def test_library_url_names_the_repository_everywhere_it_is_fetched():
     url = "https://git.example.org/platform/tools/cora-infra.git"
     files = render_project("acme", region="eu-west-1", library_url=url)
-    assert _dependencies(files) == [f"cora-infra @ git+{url}@v{__version__}"]
+    assert _dependencies(files) == [f"cora-infra[deploy] @ git+{url}@v{__version__}"]
     assert "credential.https://git.example.org.helper" in files["Makefile"]
     assert f'"cora-infra[deploy] @ git+{url}@v{__version__}"' in files[".github/workflows/deploy-app.yml"]
     assert SOURCE not in "".join(files.values())
@@ -186,4 +186,4 @@ def test_the_cli_summary_says_where_cora_infra_comes_from(tmp_path, monkeypatch)
     assert (code, err.getvalue()) == (0, "")
     assert f"git+{url}@v{__version__}" in out.getvalue() and "CORA_INFRA_TOKEN" in out.getvalue()
     pyproject = tomllib.loads((tmp_path / "acme" / "pyproject.toml").read_text())
-    assert pyproject["project"]["dependencies"] == [f"cora-infra @ git+{url}@v{__version__}"]
+    assert pyproject["project"]["dependencies"] == [f"cora-infra[deploy] @ git+{url}@v{__version__}"]
