@@ -13,8 +13,10 @@ Outside the repository (a temporary folder), from this checkout:
    being pointed at the temporary repository for that URL only (``GIT_CONFIG_*``:
    ``url.<file URL>.insteadOf=<library URL>``, the generated README's offline way). The mono-repo runs
    with a fake ``CORA_INFRA_TOKEN`` (CI's path: the Makefile adds its credential helper and keeps the
-   mapping; the token must never appear in the output), the two-repo one without (a developer's own
-   git). The project's installed cora-infra must record the tag's commit (PEP 610), its snapshots pass
+   mapping; the token must never appear in the output) in a venv of its own, the two-repo one without
+   (a developer's own git) in the mono-repo project's venv, active (``VIRTUAL_ENV``: the README's other
+   way; it saves a second install of the provider bindings). The installed cora-infra must record the
+   tag's commit (PEP 610), the project's snapshots pass
    unchanged (``cora-infra new`` wrote them), ``cora-infra check`` be clean; nothing from this
    checkout is on its path and its Terraform config is its own;
 4. this repository's workflow gate (``scripts/lint_workflows.py``: SHA pins, zizmor, actionlint,
@@ -129,18 +131,19 @@ def library_repository(source: Path, version: str, timings: list[Timing]) -> str
     return said.strip()
 
 
-def installed_commit(project: Path) -> str | None:
-    """The commit pip recorded for the project venv's cora-infra (PEP 610 ``direct_url.json``)."""
-    for record in (project / ".venv").glob(
-        "lib/python3*/site-packages/cora_infra-*.dist-info/direct_url.json"
-    ):
+def installed_commit(venv: Path) -> str | None:
+    """The commit pip recorded for the venv's cora-infra (PEP 610 ``direct_url.json``)."""
+    for record in venv.glob("lib/python3*/site-packages/cora_infra-*.dist-info/direct_url.json"):
         vcs = json.loads(record.read_text(encoding="utf-8")).get("vcs_info", {})
         return str(vcs.get("commit_id")) if vcs.get("vcs") == "git" else None
     return None
 
 
-def check_layout(work: Path, layout: str, commit: str, timings: list[Timing]) -> None:
-    """Generate one layout, run its README's test command (cora-infra from git), lint its workflows."""
+def check_layout(
+    work: Path, layout: str, commit: str, timings: list[Timing], venv: Path | None = None
+) -> Path:
+    """Generate one layout, run its README's test command (cora-infra from git) in its own ``.venv`` or
+    the active ``venv``, lint its workflows; returns the venv it used."""
     parent = work / layout
     parent.mkdir()
     tool = work / "venv" / "bin" / "cora-infra"
@@ -157,6 +160,8 @@ def check_layout(work: Path, layout: str, commit: str, timings: list[Timing]) ->
     if tag != f"v{_version(folder)}":
         raise StepFailedError(f"{layout}: the project pins {tag}, this checkout is v{_version(folder)}")
     env = with_git_config(env, [(f"url.{folder.as_uri()}.insteadOf", library_url)])
+    if venv is not None:
+        env["VIRTUAL_ENV"] = str(venv)
     command = readme_test_command((project / "README.md").read_text(encoding="utf-8"))
     said = run(f"{' '.join(command)} ({layout})", command, cwd=project, env=env, timings=timings)
     summary = re.search(r"=+ (\d+) passed(?:, [^=]*)? in [0-9.]+s", said)
@@ -164,7 +169,8 @@ def check_layout(work: Path, layout: str, commit: str, timings: list[Timing]) ->
         raise StepFailedError(f"{layout}: pytest did not report only passes:\n{said[-3000:]}")
     if FAKE_TOKEN in said:
         raise StepFailedError(f"{layout}: make test printed CORA_INFRA_TOKEN's value")
-    installed = installed_commit(project)
+    used = venv or project / ".venv"
+    installed = installed_commit(used)
     if installed != commit:
         raise StepFailedError(
             f"{layout}: cora-infra was installed from {installed}, not git {tag} ({commit})"
@@ -179,10 +185,12 @@ def check_layout(work: Path, layout: str, commit: str, timings: list[Timing]) ->
         "--zizmor", SCAN_VENV / "bin" / "zizmor", "--yamllint", SCAN_VENV / "bin" / "yamllint",
     ], cwd=ROOT, env=env, timings=timings)  # fmt: skip
     how = "with CORA_INFRA_TOKEN" if token else "with the developer's git"
+    where = "its own .venv" if venv is None else "the active venv"
     print(
-        f"{layout}: cora-infra built from git {library_url}@{tag} ({commit[:12]}, {how}), "
+        f"{layout}: cora-infra from git {library_url}@{tag} ({commit[:12]}, {how}, {where}), "
         f"{summary[1]} tests passed, snapshots unchanged, cora-infra check ok, workflows clean"
     )
+    return used
 
 
 def _version(source: Path) -> str:
@@ -203,8 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     def body(work: Path, timings: list[Timing]) -> None:
         build_and_install(work, timings, mypy=False)
         commit = library_repository(work / "src", _version(work / "src"), timings)
+        venv: Path | None = None
         for layout in layouts:
-            check_layout(work, layout, commit, timings)
+            # The first layout installs into its own .venv; the next ones use it, active.
+            venv = check_layout(work, layout, commit, timings, venv)
 
     what = f"{', '.join(layouts)}: cora-infra new, make test with cora-infra from git, workflow gate"
     return run_in_workdir("new-project check", what, body, keep=args.keep)
