@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tomllib
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +20,8 @@ from tests.conftest import ROOT
 from tests.processes import make_test_commands
 
 FIXTURE = ROOT / "tests" / "consumer" / "acme"
-RUFF = ROOT / ".venv" / "bin" / "ruff"
+# Beside this interpreter, whichever venv runs the tests.
+RUFF = Path(sys.executable).parent / "ruff"
 
 
 def _wheel(path, names):

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from constructs_lib.deploy import images
-from constructs_lib.deploy.checks import client_error_code, secret_arn_of, secret_problem
+from constructs_lib.deploy.checks import client_error_code, runtime_secret_problems
 from constructs_lib.deploy.errors import BadInputError, DeployFailedError, DeployInterruptedError
 from constructs_lib.deploy.events import failure_events, service_log_group
 from constructs_lib.deploy.health import DEFAULT_HEALTH_PATH, Probe, check_health, health_urls, probe
@@ -171,15 +171,9 @@ class _Deploy:
     # -------------------------------------------------------------- checks
     def check_secrets(self, service: dict[str, Any]) -> None:
         """The preflight's secret check, on the secrets the service reads: refuse before deploying."""
-        secretsmanager = self.clients.secretsmanager
-        if secretsmanager is None:
+        if self.clients.secretsmanager is None:
             return
-        problems = []
-        for name, reference in sorted(_runtime_secrets(service).items()):
-            if reference.startswith("arn:") and ":secretsmanager:" in reference:
-                problem = secret_problem(secretsmanager, secret_arn_of(reference))
-                if problem:
-                    problems.append(f"{name} ({secret_arn_of(reference)}) {problem}")
+        problems = runtime_secret_problems(self.clients.secretsmanager, _runtime_secrets(service))
         if problems:
             raise DeployFailedError(
                 "refused: App Runner reads the service's secrets when it deploys, and would roll the "

@@ -16,6 +16,7 @@ __all__ = [
     "client_error_code",
     "delegation_problem",
     "public_name_servers",
+    "runtime_secret_problems",
     "secret_arn_of",
     "secret_problem",
     "zone_problem",
@@ -54,6 +55,18 @@ def secret_problem(secretsmanager: Any, secret_id: str) -> str | None:
     if not any("AWSCURRENT" in labels for labels in stages.values()):
         return "has no value"
     return None
+
+
+def runtime_secret_problems(secretsmanager: Any, secrets: dict[str, str]) -> list[str]:
+    """``<ENV NAME> (<secret arn>) <problem>`` for each Secrets Manager secret of a service's
+    ``RuntimeEnvironmentSecrets`` (env name → reference) that App Runner could not read now."""
+    problems = []
+    for name, reference in sorted(secrets.items()):
+        if reference.startswith("arn:") and ":secretsmanager:" in reference:
+            problem = secret_problem(secretsmanager, secret_arn_of(reference))
+            if problem:
+                problems.append(f"{name} ({secret_arn_of(reference)}) {problem}")
+    return problems
 
 
 def _create_zone(zone: str) -> str:

@@ -10,11 +10,8 @@ Tests run in file order and share one set of emulators and working directories.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 import time
-import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,12 +24,11 @@ from constructs_lib.deploy import main as deploy_main
 from constructs_lib.deploy.lock import StateLock
 from constructs_lib.stacks import load_config
 from devtools import preflight
-from devtools.aws_calls import CallRecorder, authorisations
-from devtools.emulators import ACCOUNT_ID, Emulators, running, seed, seed_hosted_zone
-from devtools.iam_policy import evaluate
+from devtools.aws_calls import CallRecorder
+from devtools.emulators import Emulators, running, seed, seed_hosted_zone
 from devtools.local_values import push_stub_image
-from tests.conftest import ROOT
 from tests.deploy import domain_checks
+from tests.deploy.local_stack import deployed_policy, refused_calls, stack_dir, synth, timed
 from tests.deploy.terraform_cli import terraform
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
@@ -86,37 +82,6 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def _timed(phase: str) -> Any:
-    class Timer:
-        def __enter__(self) -> None:
-            self.start = time.monotonic()
-
-        def __exit__(self, *exc: object) -> None:
-            TIMINGS[phase] = TIMINGS.get(phase, 0.0) + time.monotonic() - self.start
-
-    return Timer()
-
-
-def _synth(outdir: Path, env: dict[str, str], **extra: str) -> None:
-    run = subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=ROOT,
-        env={**env, "CDKTF_OUTDIR": str(outdir), "CORA_ENVIRONMENTS": ENV, **extra},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-
-
-def _stack_dir(work: dict[str, Path], name: str, source: str, stack: str) -> Path:
-    target = work[name]
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copy(work[source] / "stacks" / stack / "cdk.tf.json", target / "cdk.tf.json")
-    return target
-
-
 def _doc(cwd: Path) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads((cwd / "cdk.tf.json").read_text())
     return doc
@@ -133,9 +98,9 @@ def _state(aws: Any) -> dict[str, Any]:
 
 
 def test_synth(work, env):
-    with _timed("synth"):
-        _synth(work["synth-first"], env, CORA_SKIP_SERVICE="1")
-        _synth(work["synth-full"], env)
+    with timed(TIMINGS, "synth"):
+        synth(work["synth-first"], env, ENV, CORA_SKIP_SERVICE="1")
+        synth(work["synth-full"], env, ENV)
     first = json.loads((work["synth-first"] / "stacks" / ENV / "cdk.tf.json").read_text())
     full = json.loads((work["synth-full"] / "stacks" / ENV / "cdk.tf.json").read_text())
     # Phase 1: no service and no rotation (both need the secrets' values), but the service's roles.
@@ -147,8 +112,8 @@ def test_synth(work, env):
 
 
 def test_bootstrap_creates_a_safe_state_bucket(work, env, aws):
-    cwd = _stack_dir(work, "bootstrap", "synth-full", "bootstrap-local")
-    with _timed("bootstrap apply"):
+    cwd = stack_dir(work, "bootstrap", "synth-full", "bootstrap-local")
+    with timed(TIMINGS, "bootstrap apply"):
         terraform("init", "-input=false", cwd=cwd, env=env)
         terraform("apply", "-auto-approve", "-input=false", cwd=cwd, env=env)
     s3 = aws("s3")
@@ -177,8 +142,8 @@ def test_first_deploy_without_repository_fails_fast_with_instructions(aws):
 def test_first_phase_deploys_everything_but_the_service_and_rotation(work, env, aws, emulators):
     # The feature module's and the rotation Lambda functions exist outside this stack (seeded).
     seed(emulators)
-    cwd = _stack_dir(work, "local", "synth-first", ENV)
-    with _timed("first phase apply (no service, no rotation)"):
+    cwd = stack_dir(work, "local", "synth-first", ENV)
+    with timed(TIMINGS, "first phase apply (no service, no rotation)"):
         terraform("init", "-input=false", cwd=cwd, env=env)
         terraform("apply", "-auto-approve", "-input=false", cwd=cwd, env=env)
     for name in SECRETS:
@@ -204,9 +169,9 @@ def test_app_runner_fails_a_service_whose_secrets_are_empty_and_the_preflight_sa
     assert "3 secret(s) have no value" in verdict.message
     assert "is not in ECR" not in verdict.message
     # Ignoring the preflight: App Runner reads the secrets when it deploys, and fails the service.
-    cwd = _stack_dir(work, "local", "synth-full", ENV)
+    cwd = stack_dir(work, "local", "synth-full", ENV)
     service = "aws_apprunner_service." + next(iter(_doc(cwd)["resource"]["aws_apprunner_service"]))
-    with _timed("service apply on empty secrets (fails)"):
+    with timed(TIMINGS, "service apply on empty secrets (fails)"):
         failed = terraform(
             "apply", "-auto-approve", "-input=false", f"-target={service}", cwd=cwd, env=env, check=False
         )
@@ -221,9 +186,9 @@ def test_after_the_values_are_set_the_service_and_rotation_are_created(work, env
     verdict = preflight.check(ENV)  # waits, if need be, until the roles are 10 s old
     assert verdict.ok, verdict.message
     cwd = work["local"]
-    with _timed("full apply"):
+    with timed(TIMINGS, "full apply"):
         terraform("apply", "-auto-approve", "-input=false", cwd=cwd, env=env)
-    with _timed("no-change plan"):
+    with timed(TIMINGS, "no-change plan"):
         plan = terraform("plan", "-detailed-exitcode", "-input=false", cwd=cwd, env=env, check=False)
     assert plan.returncode == 0, f"second plan is not empty:\n{plan.stdout[-6000:]}"
     verdict = preflight.check(ENV)
@@ -290,14 +255,6 @@ def test_custom_domains_exist_and_agree_with_the_config(aws):
     domain_checks.check_app_urls(aws, config)
 
 
-def _deployed_policy(aws: Any, arn: str) -> dict[str, Any]:
-    """A managed policy's default version as deployed (every ARN resolved)."""
-    iam = aws("iam")
-    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-    return document if isinstance(document, dict) else json.loads(urllib.parse.unquote(document))
-
-
 def test_the_deploy_tool_finds_the_stack_in_ssm_and_deploys_within_the_deployed_policy(
     aws, emulators, capsys, monkeypatch
 ):
@@ -324,16 +281,10 @@ def test_the_deploy_tool_finds_the_stack_in_ssm_and_deploys_within_the_deployed_
     image = service["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"]
     assert image == f"{published['ECR_REPOSITORY_URL']}:0.2.0"
     # Every call it made is allowed by the policy the stack deployed (ARNs as Terraform resolved them).
-    policy = _deployed_policy(aws, published["DEPLOY_APP_POLICY_ARN"])
+    policy = deployed_policy(aws, published["DEPLOY_APP_POLICY_ARN"])
     calls = recorder.take()
     assert {c.operation for c in calls} >= {"GetParameters", "UpdateService", "PutObject", "DescribeSecret"}
-    refused = [
-        (call.operation, request.action, request.resource)
-        for call in calls
-        for request in authorisations(call, account=ACCOUNT_ID)
-        if evaluate([policy], request) != "allow"
-    ]
-    assert refused == []
+    assert refused_calls(calls, policy) == []
 
 
 def test_terraform_waits_for_a_deploy_holding_the_environments_lock(work, env, aws):
@@ -397,7 +348,7 @@ def test_concurrent_applies_are_serialized_by_the_state_lock(work, env, aws):
         f"-replace={permission}",
     ]
     s3 = aws("s3")
-    with _timed("locked applies"):
+    with timed(TIMINGS, "locked applies"):
         first = subprocess.Popen(
             apply, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -425,7 +376,7 @@ def test_concurrent_applies_are_serialized_by_the_state_lock(work, env, aws):
 
 
 def test_destroy_removes_everything(work, env, aws):
-    with _timed("destroy"):
+    with timed(TIMINGS, "destroy"):
         terraform("destroy", "-auto-approve", "-input=false", cwd=work["local"], env=env)
     with pytest.raises(ClientError, match="RepositoryNotFoundException"):
         aws("ecr").describe_repositories(repositoryNames=[REPOSITORY])
