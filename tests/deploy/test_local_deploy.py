@@ -260,15 +260,8 @@ def test_the_deploy_tool_finds_the_stack_in_ssm_and_deploys_within_the_deployed_
 ):
     assert deploy_main(["outputs", "--env", ENV]) == 0
     published = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
-    assert sorted(published) == [
-        "API_URL",
-        "APP_URL",
-        "DEPLOY_APP_POLICY_ARN",
-        "ECR_REPOSITORY_URL",
-        "INFRA_PLAN_POLICY_ARN",
-        "SERVICE_ARN",
-        "STATE_LOCK",
-    ]
+    names = "API_URL APP_URL DEPLOY_APP_POLICY_ARN ECR_REPOSITORY_URL INFRA_PLAN_POLICY_ARN SERVICE_ARN"
+    assert sorted(published) == [*names.split(), "STATE_LOCK"]
     assert published["APP_URL"] == load_config(ENV).app_url
     assert published["STATE_LOCK"] == f"s3://{STATE_BUCKET}/{STATE_KEY}.tflock"
     push_stub_image(aws("ecr"), REPOSITORY, "0.2.0")

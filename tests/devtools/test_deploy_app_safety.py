@@ -4,6 +4,7 @@ domain still pending, a rollback target gone from ECR, and App Runner refusing t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import threading
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.deploy import DeployRequest, deploy_app
+from constructs_lib.deploy import Clients, DeployRequest, deploy_app
 from constructs_lib.deploy.errors import BadInputError, DeployFailedError
 from tests.devtools.deploy_helpers import LOCK_KEY, STATE_BUCKET, Deployed, wait_until_running
 
@@ -237,18 +238,27 @@ def test_a_rollback_target_gone_from_ecr_is_refused_before_anything_changes(depl
     assert f"warning: the image the service runs, {deployed.image('v1')}, is no longer in ECR" in out
 
 
-class _RefusingRollback:
-    """An App Runner client whose second UpdateService (the rollback) is refused as busy."""
+class _Wrapped:
+    """An App Runner client that behaves as ``inner`` but for the methods a subclass overrides."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner, self.updates = inner, 0
+        self.inner, self.calls = inner, 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
+
+def _with_apprunner(deployed: Deployed, wrapper: type[_Wrapped]) -> Clients:
+    clients = deployed.clients()
+    return dataclasses.replace(clients, apprunner=wrapper(clients.apprunner))
+
+
+class _RefusingRollback(_Wrapped):
+    """An App Runner client whose second UpdateService (the rollback) is refused as busy."""
+
     def update_service(self, **kwargs: Any) -> Any:
-        self.updates += 1
-        if self.updates == 2:
+        self.calls += 1
+        if self.calls == 2:
             raise self.inner.exceptions.InvalidStateException(
                 {"Error": {"Code": "InvalidStateException", "Message": "operation in progress"}},
                 "UpdateService",
@@ -258,30 +268,22 @@ class _RefusingRollback:
 
 def test_a_refused_rollback_keeps_the_original_failure_message(deployed):
     deployed.fault(unhealthy_image=deployed.image("v2"))
-    clients = deployed.clients()
-    clients = type(clients)(**{**clients.__dict__, "apprunner": _RefusingRollback(clients.apprunner)})
     request = _request(deployed, "v2", health_url=deployed.health_url, health_attempts=1)
     with pytest.raises(DeployFailedError) as failed:
-        deploy_app(clients, request)
+        deploy_app(_with_apprunner(deployed, _RefusingRollback), request)
     message = str(failed.value)
     assert message.startswith(f"deploy of {deployed.image('v2')} failed: health check GET")
     assert "HTTP 503" in message
     assert f"NOT rolled back: App Runner refused the rollback to {deployed.image('v1')}" in message
 
 
-class _LateListing:
+class _LateListing(_Wrapped):
     """An App Runner client that lists a new operation only from its third ListOperations on."""
 
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.lists = inner, 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
     def list_operations(self, **kwargs: Any) -> Any:
-        self.lists += 1
+        self.calls += 1
         listed = self.inner.list_operations(**kwargs)
-        if self.lists < 3:
+        if self.calls < 3:
             listed = {
                 **listed,
                 "OperationSummaryList": [
@@ -292,12 +294,9 @@ class _LateListing:
 
 
 def test_an_operation_not_listed_yet_is_not_finished(deployed):
-    clients = deployed.clients()
-    late = _LateListing(clients.apprunner)
-    clients = type(clients)(**{**clients.__dict__, "apprunner": late})
     lines: list[str] = []
     request = _request(deployed, "v2", health_url=deployed.health_url, lines=lines)
-    deploy_app(clients, request)
+    deploy_app(_with_apprunner(deployed, _LateListing), request)
     waits = [line for line in lines if line.startswith("wait: operation")]
     assert "NOT_LISTED_YET" in waits[0]
     assert "SUCCEEDED" in waits[-1]
