@@ -6,15 +6,16 @@ semantic versioning (see CHANGELOG.md).
 
 __version__ = "0.4.0"
 
-# First: starts the jsii kernel as one node process, before anything imports cdktf (see _kernel).
-import constructs_lib._kernel  # noqa: F401, I001
+# First: starts the jsii kernel as one node process, before anything imports cdktf (see _runtime/kernel.py).
+import constructs_lib._runtime.kernel  # noqa: F401, I001
+from constructs_lib._runtime import moved as _moved
 
 # While node boots on the other core (~80 ms): the pure-Python imports that need no kernel.
 import pydantic  # noqa: F401
 import typeguard  # noqa: F401
-from constructs_lib.api_domain import ApiCustomDomain, ApiCustomDomainProps
-from constructs_lib.app_runner_domain import AppRunnerCustomDomain, AppRunnerCustomDomainProps
-from constructs_lib.app_runner_service import (
+from constructs_lib.api.custom_domain import ApiCustomDomain, ApiCustomDomainProps
+from constructs_lib.compute.app_runner_domain import AppRunnerCustomDomain, AppRunnerCustomDomainProps
+from constructs_lib.compute.app_runner_service import (
     AppRunnerService,
     AppRunnerServiceProps,
     AutoScaling,
@@ -23,11 +24,11 @@ from constructs_lib.app_runner_service import (
     HealthCheckProtocol,
     Memory,
 )
-from constructs_lib.delivery_policies import DeliveryPolicies, DeployAppTargets, InfraPlanTargets
-from constructs_lib.ecr_repo import EcrRepo, EcrRepoProps, TagMutability
+from constructs_lib.iam.delivery_policies import DeliveryPolicies, DeployAppTargets, InfraPlanTargets
+from constructs_lib.compute.ecr_repo import EcrRepo, EcrRepoProps, TagMutability
 from constructs_lib.environment import SHARED, Environment, PolicyEnvironment
 from constructs_lib.errors import ConfigError, CoraInfraError
-from constructs_lib.feature_modules import (
+from constructs_lib.api.feature_modules import (
     FeatureModule,
     FeatureModuleInputs,
     HclFeatureModule,
@@ -36,9 +37,9 @@ from constructs_lib.feature_modules import (
     check_module_source,
     module_source_dir,
 )
-from constructs_lib.hosted_zone import HostedZone, HostedZoneProps
-from constructs_lib.iam import PolicyStatement
-from constructs_lib.modular_api_gateway import (
+from constructs_lib.dns.hosted_zone import HostedZone, HostedZoneProps
+from constructs_lib.iam.statements import PolicyStatement
+from constructs_lib.api.modular_api_gateway import (
     AnyRoutePreflight,
     ApiModule,
     ApiRoute,
@@ -53,7 +54,7 @@ from constructs_lib.modular_api_gateway import (
     ModularApiGatewayProps,
     Throttling,
 )
-from constructs_lib.policy import (
+from constructs_lib.policy.organisation import (
     RULES,
     OrganisationPolicy,
     PolicyViolationError,
@@ -73,6 +74,8 @@ from constructs_lib.state_backend import (
     StateBucketProps,
     apply_backend,
 )
+
+_moved.install()  # the flat module paths of releases before 0.5 keep importing
 
 __all__ = [
     "RULES",

@@ -3,7 +3,7 @@
 Every provider class the library uses is re-exported from here; nothing else in the project may import
 ``cdktf_cdktf_provider_aws`` (ruff's banned-api rule enforces it).
 
-Why this module does more than import (the loading lives in :mod:`constructs_lib._provider_loader`):
+Why this module does more than import (the loading lives in :mod:`constructs_lib._runtime.provider_loader`):
 the bindings' package ``__init__`` imports all ~2,100 submodules
 (Python side), and the jsii kernel's ``require()`` of the package's ``lib/index.js`` loads all ~2,100 JS
 modules (node side): 12-15 s and ~550 MB before the first resource. Here:
@@ -32,7 +32,7 @@ import os
 import sys
 
 # The loader's names stay importable from here (scripts and tests use them).
-from constructs_lib._provider_loader import (
+from constructs_lib._runtime.provider_loader import (
     ASSEMBLY,
     DERIVATION_VERSION,
     LAZY_MARKER,
@@ -137,7 +137,7 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 # Generated modules loaded so far (``publication`` keeps each one's code in ``<module>._private``):
 # their argument checks look type hints up once per stub.
 if os.environ.get("CORA_INFRA_EAGER_PROVIDER") != "1":
-    from constructs_lib._type_hints import memoise_type_hints
+    from constructs_lib._runtime.type_hints import memoise_type_hints
 
     _GENERATED = ("cdktf.", "constructs.", f"{PACKAGE}.")
     memoise_type_hints(

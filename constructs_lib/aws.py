@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from constructs_lib import _provider_loader
 from constructs_lib._aws import PACKAGE
+from constructs_lib._runtime import provider_loader as _provider_loader
 
 __all__ = ["PACKAGE", "WarmResult", "warm"]
 

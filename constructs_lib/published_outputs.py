@@ -16,8 +16,8 @@ from constructs import Construct
 from pydantic import BaseModel, field_validator
 
 from constructs_lib import _aws
-from constructs_lib._ids import unique_id
-from constructs_lib._validation import FROZEN, is_secret_like
+from constructs_lib._runtime.ids import unique_id
+from constructs_lib._runtime.validation import FROZEN, is_secret_like
 
 __all__ = [
     "API_URL",

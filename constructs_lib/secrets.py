@@ -10,8 +10,8 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
-from constructs_lib._ids import unique_id
-from constructs_lib._validation import (
+from constructs_lib._runtime.ids import unique_id
+from constructs_lib._runtime.validation import (
     FROZEN,
     KMS_KEY_ARN,
     EnvVarNames,
@@ -20,7 +20,7 @@ from constructs_lib._validation import (
     check_tags,
     is_token,
 )
-from constructs_lib.iam import PolicyStatement, grant
+from constructs_lib.iam.statements import PolicyStatement, grant
 
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _READ_ACTIONS = ("secretsmanager:GetSecretValue",)

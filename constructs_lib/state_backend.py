@@ -10,8 +10,8 @@ from constructs import Construct
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from constructs_lib import _aws
-from constructs_lib._ids import unique_id
-from constructs_lib._validation import FROZEN, check_kms_key_arn
+from constructs_lib._runtime.ids import unique_id
+from constructs_lib._runtime.validation import FROZEN, check_kms_key_arn
 
 # S3 bucket naming rules (general purpose buckets).
 _BUCKET = re.compile(

@@ -33,7 +33,7 @@ from pathlib import Path
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-# constructs_lib before cdktf: it starts the jsii kernel the way main.py runs it (constructs_lib._kernel).
+# constructs_lib before cdktf: it starts the jsii kernel the way main.py runs it (_runtime/kernel.py).
 from constructs_lib import (
     ApiModule,
     ApiRoute,
@@ -44,7 +44,7 @@ from constructs_lib import (
     _aws,
     apply_policy,
 )
-from constructs_lib.checked_synth import synth_app
+from constructs_lib.policy.checked_synth import synth_app
 
 MODULES = 10
 ROUTES_PER_MODULE = 20

@@ -235,7 +235,7 @@ GENERATED_LAYOUTS = ("monorepo", "two-repo")
 def write_generated_workflows(tree: Path) -> list[str]:
     """The workflows ``cora-infra new`` writes, per layout, as ``generated/<layout>/.github/workflows/``
     (their Dockerfile is this repository's, checked equal by tests/scaffold). Returns their paths."""
-    from constructs_lib.feature_modules import ModuleLayout  # noqa: PLC0415 - only the scan needs it
+    from constructs_lib.api.feature_modules import ModuleLayout  # noqa: PLC0415 - only the scan needs it
     from constructs_lib.scaffold import render_project  # noqa: PLC0415
 
     paths = []

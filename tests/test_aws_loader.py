@@ -1,5 +1,5 @@
-"""The provider loader (constructs_lib/_provider_loader.py, run by constructs_lib/_aws.py): lazy index,
-derived tarball, and the banned-import rule."""
+"""The provider loader (constructs_lib/_runtime/provider_loader.py, run by constructs_lib/_aws.py):
+lazy index, derived tarball, and the banned-import rule."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ def test_the_scan_finds_positional_defaults(source, found):
 
 def test_the_scan_reads_the_library_and_its_stacks():
     files = {p.relative_to(LIBRARY).as_posix() for p in _library_sources()}
-    assert {"ecr_repo.py", "stacks/config.py", "stacks/config_tables.py"} <= files
+    assert {"compute/ecr_repo.py", "stacks/config.py", "stacks/config_tables.py"} <= files
     calls = sum(len(_field_calls(ast.parse(p.read_text(encoding="utf-8")))) for p in _library_sources())
     assert calls > 50, f"only {calls} Field(...) calls found: is the scan looking at the library?"
 

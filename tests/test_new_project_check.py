@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from constructs_lib import __version__
-from constructs_lib.feature_modules import ModuleLayout
+from constructs_lib.api.feature_modules import ModuleLayout
 from constructs_lib.scaffold import render_project
 from scripts import new_project_check as check
 from scripts.consumer_check import StepFailedError, Timing

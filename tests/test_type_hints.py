@@ -1,4 +1,4 @@
-"""constructs_lib._type_hints: the generated modules look their stubs' type hints up once, and still
+"""constructs_lib._runtime.type_hints: the generated modules look their stubs' type hints up once, and still
 check every argument."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from cdktf import TerraformStack, Testing
 
 from constructs_lib import _aws
 from constructs_lib._aws import PACKAGE
-from constructs_lib._type_hints import memoise_type_hints
+from constructs_lib._runtime.type_hints import memoise_type_hints
 
 # The code of a generated module runs in its private part (the public one lists only its API).
 PRIVATE = [sys.modules[f"{name}._private"] for name in ("cdktf", "constructs", PACKAGE + ".route53_record")]

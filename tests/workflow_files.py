@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from constructs_lib.feature_modules import ModuleLayout
+from constructs_lib.api.feature_modules import ModuleLayout
 from constructs_lib.scaffold import render_project
 from tests.github_expressions import evaluate_field
 

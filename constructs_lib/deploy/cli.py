@@ -28,11 +28,11 @@ from typing import Any, TextIO
 
 from constructs_lib import __version__
 from constructs_lib import published_outputs as published
+from constructs_lib.compute.ecr_repo import HEALTHY_TAG_PREFIX
 from constructs_lib.deploy.app import Clients, DeployRequest, deploy_app
 from constructs_lib.deploy.errors import BadInputError, DeployFailedError, DeployInterruptedError
 from constructs_lib.deploy.health import DEFAULT_HEALTH_PATH
 from constructs_lib.deploy.outputs import read_all, read_required
-from constructs_lib.ecr_repo import HEALTHY_TAG_PREFIX
 from constructs_lib.errors import ConfigError
 from constructs_lib.scaffold.cli import COMMANDS as PROJECT_COMMANDS
 from constructs_lib.scaffold.cli import add_commands, run_command

@@ -4,7 +4,7 @@ An image that passed its health check after a deploy is marked with one more tag
 ``cora-healthy-<UTC time>`` (``PutImage`` of the same manifest under a new tag: allowed with immutable
 tags, which only forbid moving a tag). The marks are the deploy history a re-run reads ("the last image
 that ran healthy") and what the repository's lifecycle policy keeps: images marked healthy are
-counted by a rule of their own (:func:`constructs_lib.ecr_repo.lifecycle_policy`), so failed deploys,
+counted by a rule of their own (:func:`constructs_lib.compute.ecr_repo.lifecycle_policy`), so failed deploys,
 which push too, cannot expire the image a rollback needs.
 """
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from constructs_lib.compute.ecr_repo import HEALTHY_TAG_PREFIX
 from constructs_lib.deploy.checks import client_error_code
 from constructs_lib.deploy.errors import BadInputError
-from constructs_lib.ecr_repo import HEALTHY_TAG_PREFIX
 
 __all__ = [
     "HEALTHY_TAG_PREFIX",

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from constructs_lib.app_runner_service import role_names
+from constructs_lib.compute.app_runner_service import role_names
 from constructs_lib.deploy.checks import (
     NameServerLookup,
     client_error_code,

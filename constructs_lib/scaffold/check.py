@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from constructs_lib._validation import FROZEN
+from constructs_lib._runtime.validation import FROZEN
+from constructs_lib.api.feature_modules import ModuleLayout
 from constructs_lib.environment import Environment
 from constructs_lib.errors import ConfigError
-from constructs_lib.feature_modules import ModuleLayout
 from constructs_lib.scaffold.check_rules import (
     Finding,
     ProjectFacts,

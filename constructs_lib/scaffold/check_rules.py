@@ -17,10 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel, field_validator
 
-from constructs_lib._validation import FROZEN
+from constructs_lib._runtime.validation import FROZEN
+from constructs_lib.api.feature_modules import ModuleLayout, check_module_source, module_source_dir
 from constructs_lib.environment import Environment
 from constructs_lib.errors import ConfigError, CoraInfraError
-from constructs_lib.feature_modules import ModuleLayout, check_module_source, module_source_dir
 from constructs_lib.stacks.config import EnvConfig, load_config
 from constructs_lib.stacks.config_checks import shared_state_problems
 from constructs_lib.stacks.config_files import display

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from constructs_lib.feature_modules import ModuleLayout
+from constructs_lib.api.feature_modules import ModuleLayout
 
 __all__ = ["COMMANDS", "add_commands", "run_command"]
 

@@ -30,10 +30,10 @@ from jinja2 import Environment as Jinja
 from jinja2 import FileSystemLoader, StrictUndefined
 
 from constructs_lib import __version__
-from constructs_lib._validation import check_project_name
-from constructs_lib.dns_names import check_host_name
+from constructs_lib._runtime.validation import check_project_name
+from constructs_lib.api.feature_modules import ModuleLayout
+from constructs_lib.dns.names import check_host_name
 from constructs_lib.errors import CoraInfraError
-from constructs_lib.feature_modules import ModuleLayout
 from constructs_lib.scaffold.library_source import (
     GIT_CREDENTIAL_HELPER,
     TOKEN_VARIABLE,
@@ -224,7 +224,7 @@ def _snapshot_text(stack_json: str) -> str:
 
 def _synthesize(staging: Path) -> dict[str, str]:
     """Load the staged configs and synthesize every stack, as the project's ``main.py`` does."""
-    from constructs_lib.checked_synth import synth_app  # noqa: PLC0415 - the kernel work, only here
+    from constructs_lib.policy.checked_synth import synth_app  # noqa: PLC0415 - the kernel work, only here
     from constructs_lib.stacks import build_app, load_configs  # noqa: PLC0415
 
     configs = load_configs([e.value for e in ENVIRONMENTS], staging / "config")

@@ -10,8 +10,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from constructs_lib.api.feature_modules import ModuleLayout
 from constructs_lib.environment import Environment
-from constructs_lib.feature_modules import ModuleLayout
 
 __all__ = ["ACTIONS", "DEV_PINS", "ENVIRONMENTS", "FILES", "FileSpec", "environment_settings", "stack_names"]
 

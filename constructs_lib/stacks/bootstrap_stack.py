@@ -8,7 +8,7 @@ from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from constructs_lib import LocalBackendConfig, StateBucket, StateBucketProps, apply_backend, apply_policy
-from constructs_lib._ids import unique_id
+from constructs_lib._runtime.ids import unique_id
 from constructs_lib.environment import SHARED, Environment
 from constructs_lib.stacks.config import EmulatorConfig
 from constructs_lib.stacks.provider import add_aws_provider

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from constructs_lib import ConfigError, CorsConfig, JwtAuthorizer, S3BackendConfig
-from constructs_lib._validation import (
+from constructs_lib._runtime.validation import (
     ACCOUNT_ID,
     FROZEN,
     KMS_KEY_ARN,
@@ -22,7 +22,7 @@ from constructs_lib._validation import (
     format_validation_error,
 )
 from constructs_lib.environment import MOVING_TAGS, Environment
-from constructs_lib.policy_rules import PROTECTED_ENVIRONMENTS
+from constructs_lib.policy.rules import PROTECTED_ENVIRONMENTS
 from constructs_lib.regions import app_runner_region
 from constructs_lib.stacks.config_checks import literal_problems, removed_key_problems, shared_state_problems
 from constructs_lib.stacks.config_domain import DomainConfig, unique_in_order

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from constructs_lib._messages import shown_value
-from constructs_lib._validation import is_number_token, literal_text_problem
+from constructs_lib._runtime.messages import shown_value
+from constructs_lib._runtime.validation import is_number_token, literal_text_problem
 from constructs_lib.stacks.config_files import MAX_DEPTH
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from constructs_lib._validation import FROZEN
-from constructs_lib.dns_names import HostName, check_host_name, check_hosted_zone_id, in_zone
+from constructs_lib._runtime.validation import FROZEN
+from constructs_lib.dns.names import HostName, check_host_name, check_hosted_zone_id, in_zone
 
 __all__ = ["DomainConfig", "unique_in_order"]
 

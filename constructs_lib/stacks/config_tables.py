@@ -29,7 +29,7 @@ from constructs_lib import (
     SecretRotation,
     Throttling,
 )
-from constructs_lib._validation import (
+from constructs_lib._runtime.validation import (
     FROZEN,
     EnvVarNames,
     ImageTag,
@@ -37,11 +37,11 @@ from constructs_lib._validation import (
     check_kms_key_arn,
     url_port_problem,
 )
-from constructs_lib.api_models import DEFAULT_CORS_HEADERS, DEFAULT_CORS_METHODS, check_origin
-from constructs_lib.app_runner_service import check_cpu_memory
+from constructs_lib.api.feature_modules import ModuleLayout, check_module_name
+from constructs_lib.api.models import DEFAULT_CORS_HEADERS, DEFAULT_CORS_METHODS, check_origin
+from constructs_lib.api.modular_api_gateway import check_routes
+from constructs_lib.compute.app_runner_service import check_cpu_memory
 from constructs_lib.environment import PINNED_TAG_ENVIRONMENTS, Environment
-from constructs_lib.feature_modules import ModuleLayout, check_module_name
-from constructs_lib.modular_api_gateway import check_routes
 from constructs_lib.state_backend import BucketName, Region, StateKey
 
 # The port is checked apart (1-65535, digits 0-9, no leading zeros): a pattern cannot say it clearly.

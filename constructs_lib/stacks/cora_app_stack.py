@@ -39,9 +39,9 @@ from constructs_lib import (
     parameter_prefix,
 )
 from constructs_lib import published_outputs as published
-from constructs_lib._ids import unique_id
-from constructs_lib.delivery_policies import partition_of
-from constructs_lib.policy_rules import PROTECTED_ENVIRONMENTS
+from constructs_lib._runtime.ids import unique_id
+from constructs_lib.iam.delivery_policies import partition_of
+from constructs_lib.policy.rules import PROTECTED_ENVIRONMENTS
 from constructs_lib.stacks.config import EnvConfig
 from constructs_lib.stacks.provider import add_aws_provider
 

@@ -24,11 +24,11 @@ from pathlib import Path
 from cdktf import App
 from pydantic import ValidationError
 
-from constructs_lib._kernel import exit_now
-from constructs_lib._validation import format_validation_error
-from constructs_lib.checked_synth import SynthWriteError, synth_app
+from constructs_lib._runtime.kernel import exit_now
+from constructs_lib._runtime.validation import format_validation_error
 from constructs_lib.environment import check_environment
 from constructs_lib.errors import ConfigError, CoraInfraError
+from constructs_lib.policy.checked_synth import SynthWriteError, synth_app
 from constructs_lib.stacks import build_app
 from constructs_lib.stacks.config import EnvConfig, Environment, load_configs
 from constructs_lib.stacks.config_files import display

@@ -18,7 +18,7 @@ from cdktf import TerraformStack, TerraformVariable, Token
 from pydantic import ValidationError
 
 from constructs_lib import ApiRoute, ConfigError
-from constructs_lib._validation import (
+from constructs_lib._runtime.validation import (
     check_tags,
     format_validation_error,
     is_number_token,

@@ -22,8 +22,8 @@ from constructs_lib import (
     apply_policy,
     check_app,
 )
-from constructs_lib.iam import PolicyStatement, grant, service_role
-from constructs_lib.policy import find_violations
+from constructs_lib.iam.statements import PolicyStatement, grant, service_role
+from constructs_lib.policy.organisation import find_violations
 
 Build = Callable[[TerraformStack], object]
 # The rules these helpers apply by default: every rule but custom-domain, which refuses any stg/prd

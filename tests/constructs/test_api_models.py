@@ -1,4 +1,4 @@
-"""The API models (``constructs_lib.api_models``): route keys, CORS, integrations and authorizers refuse
+"""The API models (``constructs_lib.api.models``): route keys, CORS, integrations and authorizers refuse
 bad values with the field, the value and what is allowed."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from constructs_lib import (
     LambdaIntegration,
     ModularApiGatewayProps,
 )
-from constructs_lib.api_models import check_routes
+from constructs_lib.api.models import check_routes
 from tests.constructs.api_helpers import (
     AUTH_FN,
     CORS,

@@ -1,4 +1,4 @@
-"""``synth_app`` (constructs_lib.checked_synth): the policy checks the JSON synth writes, each stack is
+"""``synth_app`` (constructs_lib.policy.checked_synth): the policy checks the JSON synth writes, each stack is
 rendered once, the bytes are those of check_app + synth, and nothing is written on a violation."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from jsii._kernel.providers.process import ProcessProvider
 
 import main
 from constructs_lib import PolicyViolationError, _aws, apply_policy, check_app, suppress
-from constructs_lib.checked_synth import STAGING_PREFIX, synth_app
+from constructs_lib.policy.checked_synth import STAGING_PREFIX, synth_app
 from tests.conftest import STACKS
 from tests.constructs.policy_helpers import OTHER_RULES, api, mutable_repo, short_logs
 from tests.constructs.test_feature_modules import items_module

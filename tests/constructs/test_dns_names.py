@@ -1,4 +1,4 @@
-"""Host names and hosted zone IDs as AWS stores them (constructs_lib.dns_names)."""
+"""Host names and hosted zone IDs as AWS stores them (constructs_lib.dns.names)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from constructs_lib.dns_names import check_host_name, check_hosted_zone_id, in_zone
+from constructs_lib.dns.names import check_host_name, check_hosted_zone_id, in_zone
 
 
 @pytest.mark.parametrize(

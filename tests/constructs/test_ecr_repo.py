@@ -88,7 +88,7 @@ def _expired(policy: str, images: list[tuple[str, int, tuple[str, ...]]]) -> set
 
 
 def test_failed_deploys_cannot_expire_the_images_a_rollback_needs():
-    from constructs_lib.ecr_repo import lifecycle_policy
+    from constructs_lib.compute.ecr_repo import lifecycle_policy
 
     # Two images ran healthy (marked by deploy-app), then 12 pushes whose deploys failed.
     images = [

@@ -22,8 +22,8 @@ from constructs_lib import (
     check_module_source,
     module_source_dir,
 )
-from constructs_lib.api_models import parse_route_key
-from constructs_lib.hcl_routes import ROUTE_KEY_PATTERN
+from constructs_lib.api.hcl_routes import ROUTE_KEY_PATTERN
+from constructs_lib.api.models import parse_route_key
 from tests.conftest import ROOT, only, resources
 from tests.constructs.api_helpers import CUSTOM, OKTA, build_api, http_route, lambda_route
 

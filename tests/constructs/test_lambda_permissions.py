@@ -14,7 +14,7 @@ from typing import Any
 
 from cdktf import TerraformVariable
 
-from constructs_lib.lambda_permissions import POLICY_SIZE_LIMIT, ROUTE_STATEMENTS_PER_FUNCTION, slug
+from constructs_lib.api.lambda_permissions import POLICY_SIZE_LIMIT, ROUTE_STATEMENTS_PER_FUNCTION, slug
 from tests.conftest import Synthesized, resources
 from tests.constructs.api_helpers import api_ref, arn_like, build_api, http_route, lambda_route
 

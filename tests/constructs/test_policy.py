@@ -19,7 +19,7 @@ from constructs_lib import (
     check_app,
     suppress,
 )
-from constructs_lib.policy import evaluate
+from constructs_lib.policy.organisation import evaluate
 from tests.conftest import CONFIG_DIR
 from tests.constructs.policy_helpers import (
     OTHER_RULES,

@@ -21,7 +21,7 @@ from constructs_lib import (
     check_app,
     suppress,
 )
-from constructs_lib.policy_rules import evaluate, image_tag_of
+from constructs_lib.policy.rules import evaluate, image_tag_of
 from constructs_lib.stacks import CoraAppStack, load_config
 from tests.conftest import CONFIG_DIR
 from tests.constructs.policy_helpers import OTHER_RULES, mutable_repo, refused, violations

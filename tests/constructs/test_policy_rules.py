@@ -1,4 +1,4 @@
-"""Each organisation rule (``constructs_lib.policy_rules``) refuses what it should, where it should, with
+"""Each organisation rule (``constructs_lib.policy.rules``) refuses what it should, where it should, with
 one line naming the construct path, the rule and the fix."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from constructs_lib import (
     _aws,
     suppress,
 )
-from constructs_lib.iam import PolicyStatement
+from constructs_lib.iam.statements import PolicyStatement
 from tests.constructs.policy_helpers import (
     Build,
     api,

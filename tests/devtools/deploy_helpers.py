@@ -4,7 +4,7 @@ the environment's lock, and the SSM parameters the stack would publish.
 
 Every AWS call the deploy tool makes in a test is recorded (:class:`devtools.aws_calls.CallRecorder`)
 and checked against the deploy-app policy the stack would give its role, for these very ARNs
-(:func:`constructs_lib.delivery_policies.deploy_app_statements`, :func:`assert_calls_allowed`).
+(:func:`constructs_lib.iam.delivery_policies.deploy_app_statements`, :func:`assert_calls_allowed`).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from constructs_lib.delivery_policies import DeployAppTargets, InfraPlanTargets, deploy_app_statements
 from constructs_lib.deploy import main
 from constructs_lib.deploy.app import Clients
-from constructs_lib.iam import policy_json
+from constructs_lib.iam.delivery_policies import DeployAppTargets, InfraPlanTargets, deploy_app_statements
+from constructs_lib.iam.statements import policy_json
 from devtools.aws_calls import Call, CallRecorder, authorisations
 from devtools.emulators import ACCOUNT_ID, Emulators
 from devtools.iam_policy import explain

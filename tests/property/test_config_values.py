@@ -22,7 +22,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from constructs_lib import ConfigError, CorsConfig, HttpIntegration, JwtAuthorizer
-from constructs_lib._validation import ACCOUNT_ID, check_kms_key_arn, check_lambda_arn
+from constructs_lib._runtime.validation import ACCOUNT_ID, check_kms_key_arn, check_lambda_arn
 from constructs_lib.stacks import load_config
 from constructs_lib.stacks.config import EmulatorConfig, SupabaseConfig
 from constructs_lib.state_backend import check_region

@@ -22,7 +22,7 @@ from constructs_lib import (
     ModularApiGatewayProps,
     SecretProps,
 )
-from constructs_lib.modular_api_gateway import parse_route_key
+from constructs_lib.api.modular_api_gateway import parse_route_key
 from constructs_lib.stacks import load_config
 from tests.property.grammars import (
     API_NAME,

@@ -19,7 +19,7 @@ from constructs_lib import (
     ApiRoute,
     HttpMethod,
 )
-from constructs_lib.modular_api_gateway import parse_route_key
+from constructs_lib.api.modular_api_gateway import parse_route_key
 from tests.property.grammars import (
     HTTP,
     LITERAL_CHARS,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from constructs_lib.api.feature_modules import ModuleLayout
 from constructs_lib.deploy.cli import main
-from constructs_lib.feature_modules import ModuleLayout
 from constructs_lib.scaffold.check import CheckReport, Finding, check_project, format_report
 
 ROOT = Path(__file__).resolve().parents[2]

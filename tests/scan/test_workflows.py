@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib import __version__
-from constructs_lib.feature_modules import ModuleLayout
+from constructs_lib.api.feature_modules import ModuleLayout
 from constructs_lib.scaffold import render_project
 from tests.github_expressions import condition, evaluate_field
 from tests.workflow_files import (
@@ -298,7 +298,7 @@ def _minutes(duration: str) -> float:
 def test_acm_validation_gives_up_before_the_deploy_job_is_killed(name):
     """The provider waits 75 minutes for ACM by default; a deploy job killed at 60 says nothing useful.
     The certificate validation must time out first, with room for the rest of the apply."""
-    from constructs_lib.api_domain import VALIDATION_TIMEOUT
+    from constructs_lib.api.custom_domain import VALIDATION_TIMEOUT
 
     deploying = [
         job

@@ -9,7 +9,7 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from constructs_lib import ConfigError, LocalBackendConfig
-from constructs_lib._validation import is_secret_like
+from constructs_lib._runtime.validation import is_secret_like
 from constructs_lib.stacks import CoraAppStack, load_config
 from tests.conftest import CONFIG_DIR, ENVIRONMENTS, STACKS, only, resources
 

@@ -15,7 +15,7 @@ import cdktf
 import pytest
 
 from constructs_lib import ApiRoute, LambdaIntegration, LocalBackendConfig
-from constructs_lib.lambda_permissions import ROUTE_STATEMENTS_PER_FUNCTION
+from constructs_lib.api.lambda_permissions import ROUTE_STATEMENTS_PER_FUNCTION
 from constructs_lib.stacks import CoraAppStack, load_config
 from tests.conftest import ALL_ENVIRONMENTS, CONFIG_DIR, Synthesized, data_sources
 

@@ -1,4 +1,4 @@
-"""The jsii kernel runs as one node process (constructs_lib._kernel): same JSON, same console output."""
+"""The jsii kernel runs as one node process (_runtime/kernel.py): same JSON, same console output."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib import _kernel
+from constructs_lib._runtime import kernel as _kernel
 from tests.conftest import ROOT, STACKS
 from tests.processes import run_python
 

@@ -12,9 +12,9 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator
 
 from constructs_lib import _aws
-from constructs_lib._ids import unique_id
-from constructs_lib._validation import FROZEN, check_kms_key_arn, check_tags, is_token
-from constructs_lib.iam import PolicyStatement, grant
+from constructs_lib._runtime.ids import unique_id
+from constructs_lib._runtime.validation import FROZEN, check_kms_key_arn, check_tags, is_token
+from constructs_lib.iam.statements import PolicyStatement, grant
 
 # AWS: lowercase path components of letters and digits joined by single '.', '_' or '-', separated by '/'.
 _REPO_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")

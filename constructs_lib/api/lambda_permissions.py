@@ -25,8 +25,8 @@ from cdktf import DefaultTokenResolver, Fn, StringConcat, TerraformStack, Tokeni
 from constructs import Construct
 
 from constructs_lib import _aws
-from constructs_lib._validation import LAMBDA_ARN, is_token
-from constructs_lib.api_models import ApiRoute, HttpMethod
+from constructs_lib._runtime.validation import LAMBDA_ARN, is_token
+from constructs_lib.api.models import ApiRoute, HttpMethod
 
 ROUTE_STATEMENTS_PER_FUNCTION = 20
 """Routes of one function on one API that get a statement each: 20 statements of realistic routes

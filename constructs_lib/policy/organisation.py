@@ -33,11 +33,11 @@ import jsii
 from cdktf import Annotations, App, IAspect, TerraformStack
 from constructs import IConstruct, IValidation
 
-from constructs_lib._validation import one_of
+from constructs_lib._runtime.validation import one_of
 from constructs_lib.environment import PolicyEnvironment, check_environment
 from constructs_lib.errors import CoraInfraError
-from constructs_lib.policy_model import Resource, Rule, Violation
-from constructs_lib.policy_rules import PROTECTED_ENVIRONMENTS, RULE_IDS, RULES, evaluate, resources_of
+from constructs_lib.policy.model import Resource, Rule, Violation
+from constructs_lib.policy.rules import PROTECTED_ENVIRONMENTS, RULE_IDS, RULES, evaluate, resources_of
 
 __all__ = [
     "PROTECTED_ENVIRONMENTS",

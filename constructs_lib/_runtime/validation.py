@@ -12,7 +12,7 @@ from cdktf import Token
 from pydantic import AfterValidator, ConfigDict, Strict
 
 # Message formatting has its own module; callers import it from here too.
-from constructs_lib._messages import format_validation_error, known_keys
+from constructs_lib._runtime.messages import format_validation_error, known_keys
 
 __all__ = [
     "ACCOUNT_ID",

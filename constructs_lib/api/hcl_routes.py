@@ -13,7 +13,7 @@ Per route (construct ids ``module-<name>-<part>``, Terraform instance keys the r
   Python routes);
 - ``routes``: the route, with its authorizer (JWT or Lambda REQUEST, by name);
 - ``permissions``: API Gateway may invoke the function for that route only (its method and path, path
-  parameters as ``*``), the statement :func:`constructs_lib.lambda_permissions.route_source_arn` writes
+  parameters as ``*``), the statement :func:`constructs_lib.api.lambda_permissions.route_source_arn` writes
   for a Python route;
 - ``preflight-routes`` (with ``AnyRoutePreflight.ADD_OPTIONS_ROUTE``): ``OPTIONS /path`` without
   authorization for an authorized ``ANY /path`` whose module has no ``OPTIONS /path``.
@@ -29,17 +29,17 @@ from cdktf import Precondition, TerraformResourceLifecycle
 from constructs import Construct
 
 from constructs_lib import _aws
-from constructs_lib._refs import Address
-from constructs_lib.api_models import AnyRoutePreflight, Authorizer, HttpMethod, JwtAuthorizer
-from constructs_lib.feature_modules import HclFeatureModule
-from constructs_lib.lambda_permissions import PRINCIPAL
+from constructs_lib._runtime.refs import Address
+from constructs_lib.api.feature_modules import HclFeatureModule
+from constructs_lib.api.lambda_permissions import PRINCIPAL
+from constructs_lib.api.models import AnyRoutePreflight, Authorizer, HttpMethod, JwtAuthorizer
 
 __all__ = ["ROUTE_KEY_PATTERN", "HclRoutes", "wire_hcl_routes"]
 
 _SEGMENT = r"(/[A-Za-z0-9._~:@!$&'()*+,;=-]+|/\{[A-Za-z_][A-Za-z0-9_]*\})"
 _GREEDY = r"/\{[A-Za-z_][A-Za-z0-9_]*\+\}"
 ROUTE_KEY_PATTERN = rf"^({'|'.join(m.value for m in HttpMethod)}) (/|{_SEGMENT}+({_GREEDY})?|{_GREEDY})$"
-"""The route keys :func:`constructs_lib.api_models.parse_route_key` accepts, as an RE2 pattern
+"""The route keys :func:`constructs_lib.api.models.parse_route_key` accepts, as an RE2 pattern
 (repeated path parameter names, which it also refuses, AWS refuses at apply)."""
 
 _AUTHORIZER = "try(each.value.authorizer, null)"

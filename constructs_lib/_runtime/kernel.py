@@ -36,7 +36,7 @@ import jsii._embedded.jsii
 import jsii._kernel.providers.process
 import jsii._runtime
 
-from constructs_lib._provider_loader import cache_dir
+from constructs_lib._runtime.provider_loader import cache_dir
 
 DERIVATION_VERSION = 2
 PROGRAM = "lib__program.js"
@@ -44,7 +44,9 @@ INDEX_WORKER = "lib__runtime-index-worker.js"
 # program.js opens its jsii API channel on the descriptor the relay sets up; here it is stdin/stdout.
 CHANNEL = "readFD:3,writeFD:3"
 DIRECT_CHANNEL = "readFD:0,writeFD:1"
-LAUNCHER_MARKER = "// cora-infra: the jsii kernel without its relay process (constructs_lib/_kernel.py)"
+LAUNCHER_MARKER = (
+    "// cora-infra: the jsii kernel without its relay process (constructs_lib/_runtime/kernel.py)"
+)
 LAUNCHER = f"""{LAUNCHER_MARKER}
 "use strict";
 const fs = require("fs");

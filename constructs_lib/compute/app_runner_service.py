@@ -11,8 +11,8 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
-from constructs_lib._ids import unique_id
-from constructs_lib._validation import (
+from constructs_lib._runtime.ids import unique_id
+from constructs_lib._runtime.validation import (
     FROZEN,
     FROZEN_WITH_CONSTRUCTS,
     SECRET_LIKE_RULE,
@@ -21,9 +21,9 @@ from constructs_lib._validation import (
     check_tags,
     is_secret_like,
 )
-from constructs_lib.ecr_repo import EcrRepo
+from constructs_lib.compute.ecr_repo import EcrRepo
 from constructs_lib.errors import CoraInfraError
-from constructs_lib.iam import service_role
+from constructs_lib.iam.statements import service_role
 from constructs_lib.secrets import Secret, grant_read_secrets
 
 _SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$")

@@ -18,12 +18,12 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
-from constructs_lib._ids import unique_id
-from constructs_lib._refs import Address
-from constructs_lib._validation import FROZEN_WITH_CONSTRUCTS, check_tags
-from constructs_lib.dns_names import HostName
-from constructs_lib.hosted_zone import HostedZone
-from constructs_lib.modular_api_gateway import ModularApiGateway
+from constructs_lib._runtime.ids import unique_id
+from constructs_lib._runtime.refs import Address
+from constructs_lib._runtime.validation import FROZEN_WITH_CONSTRUCTS, check_tags
+from constructs_lib.api.modular_api_gateway import ModularApiGateway
+from constructs_lib.dns.hosted_zone import HostedZone
+from constructs_lib.dns.names import HostName
 
 __all__ = ["SECURITY_POLICY", "VALIDATION_TIMEOUT", "ApiCustomDomain", "ApiCustomDomainProps"]
 

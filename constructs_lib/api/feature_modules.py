@@ -11,7 +11,7 @@ modules"):
 - output ``lambdas``: function name → ARN, for whoever needs them.
 
 :class:`HclFeatureModule` adds one to a stack; ``ModularApiGateway.add_feature_module`` wires its routes
-(see :mod:`constructs_lib.hcl_routes`), as it adds a Python :class:`~constructs_lib.ApiModule`.
+(see :mod:`constructs_lib.api.hcl_routes`), as it adds a Python :class:`~constructs_lib.ApiModule`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from cdktf import AssetType, TerraformAsset, TerraformHclModule
 from constructs import Construct
 from pydantic import BaseModel, Field, field_validator
 
-from constructs_lib._validation import FROZEN, check_tags
-from constructs_lib.api_models import ApiModule
+from constructs_lib._runtime.validation import FROZEN, check_tags
+from constructs_lib.api.models import ApiModule
 from constructs_lib.errors import CoraInfraError
 
 __all__ = [

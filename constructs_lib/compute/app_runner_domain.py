@@ -26,12 +26,12 @@ from constructs import Construct
 from pydantic import BaseModel, Field, model_validator
 
 from constructs_lib import _aws
-from constructs_lib._ids import unique_id
-from constructs_lib._refs import Address
-from constructs_lib._validation import FROZEN_WITH_CONSTRUCTS
-from constructs_lib.app_runner_service import AppRunnerService
-from constructs_lib.dns_names import HostName, check_host_name
-from constructs_lib.hosted_zone import HostedZone
+from constructs_lib._runtime.ids import unique_id
+from constructs_lib._runtime.refs import Address
+from constructs_lib._runtime.validation import FROZEN_WITH_CONSTRUCTS
+from constructs_lib.compute.app_runner_service import AppRunnerService
+from constructs_lib.dns.hosted_zone import HostedZone
+from constructs_lib.dns.names import HostName, check_host_name
 
 __all__ = ["AppRunnerCustomDomain", "AppRunnerCustomDomainProps", "expected_validation_records"]
 

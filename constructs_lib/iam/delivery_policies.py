@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from constructs_lib import _aws
-from constructs_lib._ids import unique_id
-from constructs_lib.ecr_repo import AUTH_TOKEN_ACTION, PUSH_ACTIONS
-from constructs_lib.iam import PolicyStatement, policy_document
+from constructs_lib._runtime.ids import unique_id
+from constructs_lib.compute.ecr_repo import AUTH_TOKEN_ACTION, PUSH_ACTIONS
+from constructs_lib.iam.statements import PolicyStatement, policy_document
 
 __all__ = [
     "DeliveryPolicies",

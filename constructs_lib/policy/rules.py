@@ -2,8 +2,8 @@
 
 Each rule reads one resource of a stack's resolved Terraform configuration and yields what is wrong
 with it; :func:`evaluate` runs the rules of one environment over a whole configuration.
-``constructs_lib.policy`` applies them to stacks (the Aspect, ``check_app``, suppressions); what a
-rule is made of lives in :mod:`constructs_lib.policy_model` (re-exported here).
+``constructs_lib.policy.organisation`` applies them to stacks (the Aspect, ``check_app``, suppressions);
+what a rule is made of lives in :mod:`constructs_lib.policy.model` (re-exported here).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from constructs_lib._validation import is_secret_like
-from constructs_lib.ecr_repo import AUTH_TOKEN_ACTION
+from constructs_lib._runtime.validation import is_secret_like
+from constructs_lib.compute.ecr_repo import AUTH_TOKEN_ACTION
 from constructs_lib.environment import (
     MOVING_TAGS,
     PINNED_TAG_ENVIRONMENTS,
@@ -22,7 +22,7 @@ from constructs_lib.environment import (
     PolicyEnvironment,
     check_environment,
 )
-from constructs_lib.policy_model import Json, Resource, Rule, Violation, blocks, strings
+from constructs_lib.policy.model import Json, Resource, Rule, Violation, blocks, strings
 
 __all__ = ["RULES", "RULE_IDS", "Resource", "Rule", "Violation", "evaluate", "image_tag_of", "resources_of"]
 

@@ -1,7 +1,7 @@
 """``ModularApiGateway``: an HTTP API whose routes are contributed by feature modules.
 
-The models it takes live in :mod:`constructs_lib.api_models` and :mod:`constructs_lib.api_gateway_props`,
-the Lambda permission planning in :mod:`constructs_lib.lambda_permissions`; every public name of them
+The models it takes live in :mod:`constructs_lib.api.models` and :mod:`constructs_lib.api.props`,
+the Lambda permission planning in :mod:`constructs_lib.api.lambda_permissions`; every public name of them
 stays importable from here.
 """
 
@@ -13,9 +13,11 @@ from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from constructs_lib import _aws
-from constructs_lib._ids import unique_id
-from constructs_lib.api_gateway_props import ACCESS_LOG_FORMAT, ModularApiGatewayProps
-from constructs_lib.api_models import (
+from constructs_lib._runtime.ids import unique_id
+from constructs_lib.api.feature_modules import FeatureModule
+from constructs_lib.api.hcl_routes import HclRoutes, wire_hcl_routes
+from constructs_lib.api.lambda_permissions import RoutePermissions, invoke_uri, slug
+from constructs_lib.api.models import (
     CORS_METHODS,
     DEFAULT_CORS_HEADERS,
     DEFAULT_CORS_METHODS,
@@ -35,10 +37,8 @@ from constructs_lib.api_models import (
     parse_route_key,
     preflight_refusal,
 )
+from constructs_lib.api.props import ACCESS_LOG_FORMAT, ModularApiGatewayProps
 from constructs_lib.errors import CoraInfraError
-from constructs_lib.feature_modules import FeatureModule
-from constructs_lib.hcl_routes import HclRoutes, wire_hcl_routes
-from constructs_lib.lambda_permissions import RoutePermissions, invoke_uri, slug
 
 __all__ = [
     "ACCESS_LOG_FORMAT",
@@ -80,7 +80,8 @@ class ModularApiGateway(Construct):
 
     API Gateway may invoke each route's Lambda function for that route only (its method and path),
     or, once a function serves more than 20 routes of this API, for this API only: one statement per
-    route would overflow the function's 20 KB resource policy (see :mod:`constructs_lib.lambda_permissions`).
+    route would overflow the function's 20 KB resource policy (see
+    :mod:`constructs_lib.api.lambda_permissions`).
 
     Example::
 
@@ -244,7 +245,7 @@ class ModularApiGateway(Construct):
         An :class:`ApiModule` is :meth:`add_module` (routes known and checked at synth). An
         :class:`~constructs_lib.HclFeatureModule`'s routes are its ``routes`` output, known to Terraform
         only: they are wired with ``for_each`` and checked by preconditions at plan (see
-        :mod:`constructs_lib.hcl_routes`), against the authorizers and routes added before it.
+        :mod:`constructs_lib.api.hcl_routes`), against the authorizers and routes added before it.
         """
         if isinstance(module, ApiModule):
             self.add_module(module)

@@ -29,7 +29,7 @@ from cdktf import App, TerraformStack
 from jsii.errors import JSIIError
 
 from constructs_lib.errors import CoraInfraError
-from constructs_lib.policy import (
+from constructs_lib.policy.organisation import (
     _POLICIES,
     _SUPPRESSIONS,
     OrganisationPolicy,

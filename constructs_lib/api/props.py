@@ -10,8 +10,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from constructs_lib._validation import FROZEN, LogRetentionDays, check_kms_key_arn, check_tags
-from constructs_lib.api_models import (
+from constructs_lib._runtime.validation import FROZEN, LogRetentionDays, check_kms_key_arn, check_tags
+from constructs_lib.api.models import (
     AnyRoutePreflight,
     ApiRoute,
     CorsConfig,

@@ -11,9 +11,9 @@ from constructs import Construct
 from pydantic import BaseModel, field_validator
 
 from constructs_lib import _aws
-from constructs_lib._ids import unique_id
-from constructs_lib._validation import FROZEN
-from constructs_lib.dns_names import HostName, check_hosted_zone_id, in_zone
+from constructs_lib._runtime.ids import unique_id
+from constructs_lib._runtime.validation import FROZEN
+from constructs_lib.dns.names import HostName, check_hosted_zone_id, in_zone
 from constructs_lib.errors import CoraInfraError
 
 __all__ = ["HostedZone", "HostedZoneProps"]

@@ -1,7 +1,7 @@
 """What the organisation rules are made of: a rule, the resource it reads, the violation it reports.
 
-:mod:`constructs_lib.policy_rules` defines the rules themselves; :mod:`constructs_lib.policy` applies
-them to stacks.
+:mod:`constructs_lib.policy.rules` defines the rules themselves; :mod:`constructs_lib.policy.organisation`
+applies them to stacks.
 """
 
 from __future__ import annotations

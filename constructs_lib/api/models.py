@@ -1,6 +1,6 @@
 """What an HTTP API is made of, as validated data: methods, CORS, integrations, routes, authorizers.
 
-``ModularApiGateway`` (in :mod:`constructs_lib.modular_api_gateway`, which re-exports every name here)
+``ModularApiGateway`` (in :mod:`constructs_lib.api.modular_api_gateway`, which re-exports every name here)
 turns these into resources; nothing here touches the provider.
 """
 
@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from constructs_lib._validation import FROZEN, check_lambda_arn, is_token, one_of, url_port_problem
+from constructs_lib._runtime.validation import FROZEN, check_lambda_arn, is_token, one_of, url_port_problem
 
 
 class HttpMethod(StrEnum):
