@@ -28,8 +28,10 @@ The synthesized JSON is byte-identical either way (tests/stacks/test_fast_synth.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 # The loader's names stay importable from here (scripts and tests use them).
 from constructs_lib._runtime.provider_loader import (
@@ -44,6 +46,7 @@ from constructs_lib._runtime.provider_loader import (
     strip_inline_source_map,
     warm,
 )
+from constructs_lib._runtime.type_hints import memoise_type_hints
 
 load_provider()
 
@@ -134,11 +137,32 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import (
 )
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
+# Classes only an ECS environment uses load on first use (PEP 562 ``__getattr__`` below), so an App
+# Runner synth never pays for their modules: class name -> its submodule of the bindings. The
+# TYPE_CHECKING imports give mypy the same names with their types.
+_ON_FIRST_USE: dict[str, str] = {
+    # network/: the VPC and what lives in it
+    # compute/: ECS, the load balancer, Application Auto Scaling
+}
+if TYPE_CHECKING:
+    pass
+
+
+def __getattr__(name: str) -> Any:
+    submodule = _ON_FIRST_USE.get(name)
+    if submodule is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    loaded = set(sys.modules)
+    value = getattr(importlib.import_module(f"{PACKAGE}.{submodule}"), name)
+    if os.environ.get("CORA_INFRA_EAGER_PROVIDER") != "1":
+        memoise_type_hints([sys.modules[n] for n in set(sys.modules) - loaded if n.endswith("._private")])
+    globals()[name] = value
+    return value
+
+
 # Generated modules loaded so far (``publication`` keeps each one's code in ``<module>._private``):
 # their argument checks look type hints up once per stub.
 if os.environ.get("CORA_INFRA_EAGER_PROVIDER") != "1":
-    from constructs_lib._runtime.type_hints import memoise_type_hints
-
     _GENERATED = ("cdktf.", "constructs.", f"{PACKAGE}.")
     memoise_type_hints(
         [m for n, m in list(sys.modules.items()) if n.endswith("._private") and n.startswith(_GENERATED)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 from cdktf import TerraformResourceLifecycle
@@ -22,6 +23,8 @@ from constructs_lib._runtime.validation import (
     is_secret_like,
 )
 from constructs_lib.compute.ecr_repo import EcrRepo
+from constructs_lib.compute.web_service import Compute, WebDomain
+from constructs_lib.dns.hosted_zone import HostedZone
 from constructs_lib.errors import CoraInfraError
 from constructs_lib.iam.statements import service_role
 from constructs_lib.secrets import Secret, grant_read_secrets
@@ -202,6 +205,12 @@ class AppRunnerServiceProps(BaseModel):
         return f"{self.service_name[:29]}-as"
 
 
+@dataclass(frozen=True)
+class _PassedRoles:
+    role_arns: tuple[str, ...]
+    passed_to: str
+
+
 def role_names(service_name: str) -> tuple[str, str]:
     """The access and instance role names an :class:`AppRunnerService` of that name creates."""
     return f"{service_name}-access", f"{service_name}-instance"
@@ -216,7 +225,11 @@ class AppRunnerService(Construct):
     tag is ignored after creation: a deploy moves it (``update-service`` with the new
     ``ImageIdentifier``), so it is not drift. With ``create_service=False`` everything but the service
     itself is created (``service`` is then ``None``).
+
+    Implements :class:`~constructs_lib.compute.web_service.WebService` (``compute`` is ``apprunner``).
     """
+
+    compute = Compute.APPRUNNER
 
     def __init__(self, scope: Construct, id_: str, *, props: AppRunnerServiceProps) -> None:
         with unique_id("AppRunnerService", scope, id_):
@@ -341,3 +354,35 @@ class AppRunnerService(Construct):
     def service_id(self) -> str:
         """The service ID (a token until apply)."""
         return self._attribute("service_id")
+
+    @property
+    def created(self) -> bool:
+        """Whether the service itself exists (``create_service``)."""
+        return self.service is not None
+
+    @property
+    def deploy_roles(self) -> _PassedRoles:
+        """A deploy (``update-service``) passes the access role to App Runner."""
+        return _PassedRoles((self.access_role.arn,), "apprunner.amazonaws.com")
+
+    def deploy_outputs(self) -> Mapping[str, str]:
+        """Nothing beyond ``SERVICE_ARN``: App Runner's ARN is all ``update-service`` needs."""
+        return {}
+
+    def add_custom_domain(
+        self, scope: Construct, id_: str, *, zone: HostedZone, domain_name: str, enable_www: bool
+    ) -> WebDomain:
+        """An :class:`~constructs_lib.AppRunnerCustomDomain` for this service (its validation and
+        traffic records in ``zone``)."""
+        from constructs_lib.compute.app_runner_domain import (  # noqa: PLC0415 - it imports this module
+            AppRunnerCustomDomain,
+            AppRunnerCustomDomainProps,
+        )
+
+        return AppRunnerCustomDomain(
+            scope,
+            id_,
+            props=AppRunnerCustomDomainProps(
+                service=self, zone=zone, domain_name=domain_name, enable_www=enable_www
+            ),
+        )

@@ -1,0 +1,23 @@
+"""``Network``: where a container backend runs: the VPC and its public and private subnets.
+
+Either the stack creates the VPC (:class:`~constructs_lib.network.vpc.Vpc`, whose ``network`` is one
+of these) or a team brings its own (``[network] vpc_id`` and subnet ids from config): the load balancer
+and the service take this value either way and never ask which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Network"]
+
+
+@dataclass(frozen=True)
+class Network:
+    """A VPC and its subnets (ids, or tokens until apply)."""
+
+    vpc_id: str
+    public_subnet_ids: tuple[str, ...]
+    """Where the internet-facing load balancer lives (at least two Availability Zones)."""
+    private_subnet_ids: tuple[str, ...]
+    """Where the tasks live, unless they take public IPs in the public subnets."""
