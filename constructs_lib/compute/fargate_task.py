@@ -29,6 +29,7 @@ __all__ = [
     "TaskRoles",
     "add_task_roles",
     "container_definitions",
+    "fargate_role_names",
     "task_role_trust",
 ]
 
@@ -141,6 +142,11 @@ class TaskRoles:
     task_role: _aws.IamRole
 
 
+def fargate_role_names(name: str) -> tuple[str, str]:
+    """The execution and task role names :func:`add_task_roles` gives a service called ``name``."""
+    return fit_name(name, _MAX_ROLE_NAME, "-execution"), fit_name(name, _MAX_ROLE_NAME, "-task")
+
+
 def add_task_roles(
     scope: Construct,
     *,
@@ -157,7 +163,7 @@ def add_task_roles(
     execution_role = service_role(
         scope,
         "execution-role",
-        name=fit_name(name, _MAX_ROLE_NAME, "-execution"),
+        name=fargate_role_names(name)[0],
         service_principal=ECS_TASKS_PRINCIPAL,
         description=f"ECS starts {name} tasks: pull the image, read secrets, write logs",
         tags=tags,
@@ -185,7 +191,7 @@ def add_task_roles(
     task_role = _aws.IamRole(
         scope,
         "task-role",
-        name=fit_name(name, _MAX_ROLE_NAME, "-task"),
+        name=fargate_role_names(name)[1],
         description=f"Runtime role of the {name} containers (no permissions unless a stack grants them)",
         assume_role_policy=task_role_trust(scope, "task-role-trust", account_id=account_id).json,
         tags=dict(tags) or None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from constructs_lib import _aws
@@ -36,13 +37,20 @@ def bucket_prefix(name: str) -> str:
 
 class AccessLogsBucket(Construct):
     """A private, SSE-S3, TLS-only bucket whose objects expire after :data:`ACCESS_LOG_DAYS` days, that
-    only the region's Elastic Load Balancing account may write to, under this account's prefix."""
+    only the region's Elastic Load Balancing account may write to, under this account's prefix.
+
+    Built only for protected environments (stg, prd), so it is also protected from an ordinary apply
+    (``prevent_destroy``), like their other stateful resources: the logs are their audit trail."""
 
     def __init__(self, scope: Construct, id_: str, *, name: str, tags: Mapping[str, str]) -> None:
         with unique_id("AccessLogsBucket", scope, id_):
             super().__init__(scope, id_)
         self.bucket = _aws.S3Bucket(
-            self, "bucket", bucket_prefix=bucket_prefix(name), tags=dict(tags) or None
+            self,
+            "bucket",
+            bucket_prefix=bucket_prefix(name),
+            tags=dict(tags) or None,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )
         bucket = Address("aws_s3_bucket", self.bucket)
         bucket_id, bucket_arn = bucket.ref("id"), bucket.ref("arn")
