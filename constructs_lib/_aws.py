@@ -142,10 +142,38 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 # TYPE_CHECKING imports give mypy the same names with their types.
 _ON_FIRST_USE: dict[str, str] = {
     # network/: the VPC and what lives in it
+    "DataAwsAvailabilityZones": "data_aws_availability_zones",
+    "DefaultSecurityGroup": "default_security_group",
+    "Eip": "eip",
+    "FlowLog": "flow_log",
+    "InternetGateway": "internet_gateway",
+    "NatGateway": "nat_gateway",
+    "Route": "route",
+    "RouteTable": "route_table",
+    "RouteTableAssociation": "route_table_association",
+    "SecurityGroup": "security_group",
+    "Subnet": "subnet",
+    "Vpc": "vpc",
+    "VpcEndpoint": "vpc_endpoint",
+    "VpcSecurityGroupIngressRule": "vpc_security_group_ingress_rule",
     # compute/: ECS, the load balancer, Application Auto Scaling
 }
 if TYPE_CHECKING:
-    pass
+    # network/
+    from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
+    from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+    from cdktf_cdktf_provider_aws.eip import Eip
+    from cdktf_cdktf_provider_aws.flow_log import FlowLog
+    from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
+    from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
+    from cdktf_cdktf_provider_aws.route import Route
+    from cdktf_cdktf_provider_aws.route_table import RouteTable
+    from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+    from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+    from cdktf_cdktf_provider_aws.subnet import Subnet
+    from cdktf_cdktf_provider_aws.vpc import Vpc
+    from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+    from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 
 def __getattr__(name: str) -> Any:
@@ -242,4 +270,23 @@ __all__ = [
     "lazy_index",
     "strip_inline_source_map",
     "warm",
+]
+# The first-use classes are public names of this module too: mypy --strict sees a name exported only
+# when __all__ lists it (and a `from constructs_lib._aws import *` then loads them, as it should).
+__all__ += [
+    # network/
+    "DataAwsAvailabilityZones",
+    "DefaultSecurityGroup",
+    "Eip",
+    "FlowLog",
+    "InternetGateway",
+    "NatGateway",
+    "Route",
+    "RouteTable",
+    "RouteTableAssociation",
+    "SecurityGroup",
+    "Subnet",
+    "Vpc",
+    "VpcEndpoint",
+    "VpcSecurityGroupIngressRule",
 ]
