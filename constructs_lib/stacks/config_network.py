@@ -15,31 +15,19 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
 from constructs_lib._runtime.validation import FROZEN
 from constructs_lib.compute.web_service import Compute
+from constructs_lib.network.placement import NatGateways
 
 __all__ = ["DEFAULT_CIDR", "NatGateways", "NetworkConfig", "check_network_compute"]
 
 DEFAULT_CIDR = "10.0.0.0/16"
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
-
-
-class NatGateways(StrEnum):
-    """NAT gateways of a created VPC: the tasks' way to the internet from private subnets."""
-
-    NONE = "none"
-    """No NAT gateway: tasks need ``assign_public_ip`` (and still reach nothing private-only)."""
-    SINGLE = "single"
-    """One NAT gateway for every Availability Zone (~USD 32/month plus USD 0.045/GB): an AZ outage
-    takes the egress of the others with it."""
-    PER_AZ = "per_az"
-    """One NAT gateway per Availability Zone (the default in prd): no shared egress failure."""
 
 
 def _vpc_id(value: str) -> str:

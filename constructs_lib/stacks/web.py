@@ -100,7 +100,7 @@ def network_of(stack: TerraformStack, config: EnvConfig) -> Network:
             region=config.region,
             cidr=settings.cidr or "10.0.0.0/16",
             az_count=settings.az_count or 2,
-            nat=config.network_settings.nat_for(config.environment.value == "prd").value,
+            nat=config.network_settings.nat_for(config.environment.value == "prd"),
             vpc_endpoints=settings.vpc_endpoints,
             flow_log_retention_days=config.api.log_retention_days,
             kms_key_arn=config.encryption.kms_key_arn,
