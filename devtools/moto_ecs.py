@@ -1,10 +1,24 @@
 """ECS Fargate + ALB environments on moto as AWS runs them, so Terraform can apply, re-plan and destroy.
 
-moto (5.2.5) differs from AWS where an ECS environment's Terraform run goes wrong:
+moto (5.2.5) differs from AWS where an ECS environment's Terraform run (or a deploy) goes wrong:
 
 * Application Auto Scaling has no ``TagResource``, ``UntagResource`` or ``ListTagsForResource`` and
   drops ``RegisterScalableTarget``'s ``Tags``. The AWS provider reads a scalable target's tags after
-  creating it, gets moto's 500 for the missing operation, and retries it until it gives up (minutes).
+  creating it, gets moto's 500 for the missing operation and retries until it gives up (minutes).
+* ECS ``CreateService`` drops ``deploymentConfiguration`` (circuit breaker, minimum/maximum percent),
+  ``healthCheckGracePeriodSeconds``, ``enableECSManagedTags``, ``enableExecuteCommand`` and
+  ``availabilityZoneRebalancing``: the first plan after apply wants to set them again. AWS reports
+  them, with its defaults where the request left them out.
+* ECS runs no task for a service (``runningCount`` comes from ``MOTO_ECS_SERVICE_RUNNING``, the
+  deployment stays ``IN_PROGRESS``), a new task definition starts no deployment, and a task moto did
+  start is reported ``STOPPED`` as soon as it is described. Here a service's deployment ends at once
+  as a healthy ECS rollout does (see :func:`roll_out`); failures (circuit breaker) are not simulated.
+* ``RunTask`` of a Fargate task definition whose containers leave ``memory`` to the task level (as
+  ours do) crashes on the missing value; so does any awsvpc task in a VPC without DNS hostnames (its
+  network interface has no ``private_dns_name``, AWS's has none either and the task runs).
+* A security group rule that references another group keeps its ``Description`` in moto's
+  ``UserIdGroupPairs`` but ``DescribeSecurityGroupRules`` answers it empty, so every plan wants to set
+  the description of ``aws_vpc_security_group_*_rule`` with ``referenced_security_group_id`` again.
 
 :func:`install` patches moto's classes in this process (moto's threaded server runs in it) to behave
 like AWS; :func:`uninstall` restores moto's own behaviour.
@@ -25,6 +39,7 @@ from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ecs.models import EC2ContainerServiceBackend, Service, Task, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
@@ -303,6 +318,7 @@ def install() -> None:
     EC2ContainerServiceResponse.create_service = _create_service  # type: ignore[method-assign]
     EC2ContainerServiceBackend.update_service = _update_service  # type: ignore[method-assign]
     EC2ContainerServiceBackend.delete_service = _delete_service  # type: ignore[method-assign]
+    NetworkInterface.private_dns_name = None  # type: ignore[assignment]  # see the module docstring
     _ORIGINALS["rule_description"] = SecurityGroupRule.description
     SecurityGroupRule.description = property(_rule_description)  # type: ignore[assignment,method-assign]
     for (cls, name), method in _ADDED_METHODS.items():
@@ -320,6 +336,7 @@ def uninstall() -> None:
     EC2ContainerServiceResponse.create_service = _ORIGINALS.pop("create_service")  # type: ignore[method-assign]
     EC2ContainerServiceBackend.update_service = _ORIGINALS.pop("update_service")  # type: ignore[method-assign]
     EC2ContainerServiceBackend.delete_service = _ORIGINALS.pop("delete_service")  # type: ignore[method-assign]
+    del NetworkInterface.private_dns_name  # type: ignore[misc]
     SecurityGroupRule.description = _ORIGINALS.pop("rule_description")  # type: ignore[method-assign]
     for cls, name in _ADDED_METHODS:
         delattr(cls, name)
