@@ -182,7 +182,8 @@ def rollout_cause(
     task_definition: dict[str, Any],
 ) -> str:
     """``; ECS says: <the circuit breaker's words>; stopped tasks: <reasons>`` for a FAILED rollout."""
-    said = f"; ECS says: {deployment['rolloutStateReason']}" if deployment.get("rolloutStateReason") else ""
+    reason = str(deployment.get("rolloutStateReason") or "").rstrip(".")
+    said = f"; ECS says: {reason}" if reason else ""
     reasons = stopped_task_reasons(
         ecs, logs, cluster=cluster, service_name=service_name, task_definition=task_definition
     )

@@ -28,6 +28,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from moto.core.utils import utcnow
@@ -129,18 +130,36 @@ def _start_tasks(service: Service, deployment: dict[str, Any], count: int) -> li
     backend = _backend(service)
     cluster = backend._get_cluster(service.cluster_name)
     task_definition = backend.describe_task_definition(deployment["taskDefinition"])
+    # moto 5.2's Task cannot attach an awsvpc ENI (NetworkInterface has no private_dns_name): the task
+    # is built from a view of the revision without awsvpc, and given the attachment ECS would show.
+    view = SimpleNamespace(
+        arn=task_definition.arn,
+        network_mode=None,
+        container_definitions=task_definition.container_definitions,
+    )
+    subnets = (service.network_configuration or {}).get("awsvpcConfiguration", {}).get("subnets", [])
     started: list[Task] = []
     for _ in range(count):
         task = _ServiceTask(
             cluster,
-            task_definition,
+            view,  # type: ignore[arg-type]
             None,
             None,
             backend,
             group=f"service:{service.name}",
             launch_type=service.launch_type or "FARGATE",
             started_by=deployment["id"],
-            networking_configuration=service.network_configuration or None,
+        )
+        task.attachments.append(
+            {
+                "id": str(mock_random.uuid4()),
+                "type": "ElasticNetworkInterface",
+                "status": "ATTACHED",
+                "details": [
+                    {"name": "subnetId", "value": subnets[0] if subnets else ""},
+                    {"name": "networkInterfaceId", "value": f"eni-{mock_random.get_random_hex(17)}"},
+                ],
+            }
         )
         backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
         started.append(task)
@@ -311,7 +330,8 @@ def _tasks_advanced(name: str) -> Any:
     return read
 
 
-def _describe_task_definition(self: EC2ContainerServiceBackend, name: str) -> Any:
+def _describe_task_definition(self: EC2ContainerServiceBackend, task_definition_str: str) -> Any:
+    name = task_definition_str
     family = name.rsplit("/", maxsplit=1)[-1]
     if ":" in family or family not in self.task_definitions:
         return _ORIGINALS["describe_task_definition"](self, name)
