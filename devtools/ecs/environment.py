@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from constructs_lib.deploy import main
+from constructs_lib.deploy.ecs import EcsClients, EcsTarget
 from constructs_lib.iam.delivery_policies import EcsDeployTargets, InfraPlanTargets, ecs_deploy_app_statements
 from constructs_lib.iam.statements import policy_json
 from devtools.aws_calls import CallRecorder, authorisations
@@ -116,6 +117,15 @@ class EcsEnvironment:
             stderr=subprocess.PIPE,
             text=True,
         )
+
+    def clients(self) -> EcsClients:
+        """Recorded clients for calling :func:`constructs_lib.deploy.ecs.deploy_ecs` directly."""
+        names = ("ecr", "ecs", "s3", "secretsmanager", "logs")
+        return EcsClients(**{name: self.recorder.attach(self.aws(name)) for name in names})
+
+    def target(self) -> EcsTarget:
+        """The cluster and family, as ``deploy-app`` reads them from the published outputs."""
+        return EcsTarget(cluster_arn=self.cluster_arn, task_family=NAME)
 
     def lock_holder(self) -> dict[str, Any] | None:
         """The lock object's JSON, ``None`` when nobody holds the lock."""
