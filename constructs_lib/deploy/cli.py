@@ -30,6 +30,7 @@ from constructs_lib import __version__
 from constructs_lib import published_outputs as published
 from constructs_lib.compute.ecr_repo import HEALTHY_TAG_PREFIX
 from constructs_lib.deploy.app import Clients, DeployRequest, deploy_app
+from constructs_lib.deploy.ecs import EcsClients, EcsTarget, deploy_ecs
 from constructs_lib.deploy.errors import BadInputError, DeployFailedError, DeployInterruptedError
 from constructs_lib.deploy.health import DEFAULT_HEALTH_PATH
 from constructs_lib.deploy.outputs import read_all, read_required, require
@@ -207,8 +208,6 @@ def _deploy(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _deploy_ecs(args: argparse.Namespace, values: dict[str, str], request: DeployRequest) -> int:
-    from constructs_lib.deploy.ecs import EcsClients, EcsTarget, deploy_ecs  # noqa: PLC0415 - ECS only
-
     require(values, args.project, args.env, (published.CLUSTER_ARN, published.TASK_FAMILY))
     clients = EcsClients(
         **{name: _client(name, args.region) for name in ("ecr", "ecs", "s3", "secretsmanager", "logs")}

@@ -67,8 +67,8 @@ def _primary(service: dict[str, Any]) -> dict[str, Any]:
 
 
 def _unfinished(service: dict[str, Any]) -> bool:
-    primary = _primary(service)
-    return primary.get("rolloutState") == IN_PROGRESS or len(service.get("deployments", [])) > 1
+    state = _primary(service).get("rolloutState")  # a FAILED one without rollback has ended too
+    return state == IN_PROGRESS if state else len(service.get("deployments", [])) > 1
 
 
 class _EcsDeploy:
@@ -166,13 +166,7 @@ class _EcsDeploy:
 
     def health(self) -> str | None:
         request = self.request
-        url = request.health_url or (
-            health_url_for(request.app_url, request.health_path) if request.app_url else None
-        )
-        if url is None:
-            raise BadInputError(
-                "no URL to check the service's health at: publish APP_URL or pass --health-url"
-            )
+        url = request.health_url or health_url_for(str(request.app_url), request.health_path)
         return check_health(
             url,
             attempts=request.health_attempts,
@@ -372,6 +366,8 @@ def deploy_ecs(clients: EcsClients, request: DeployRequest, target: EcsTarget) -
     changed), :class:`DeployFailedError` (refused, or failed: the message says why, in ECS's words, and
     whether the rollback worked) or :class:`DeployInterruptedError` (what is still in flight).
     """
+    if not request.health_url and not request.app_url:
+        raise BadInputError("no URL to check the service's health at: publish APP_URL or pass --health-url")
     if not images.image_exists(clients.ecr, request.image):
         raise BadInputError(
             f"image {request.image} is not in ECR: build and push it first; nothing was changed"

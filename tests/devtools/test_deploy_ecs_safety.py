@@ -13,7 +13,7 @@ import pytest
 
 from constructs_lib.deploy import DeployRequest
 from constructs_lib.deploy.ecs import deploy_ecs
-from constructs_lib.deploy.errors import DeployFailedError
+from constructs_lib.deploy.errors import BadInputError, DeployFailedError
 from devtools import ecs
 from devtools.ecs.environment import LOCK_KEY, STATE_BUCKET, EcsEnvironment, ecs_environment
 from devtools.emulators import ACCOUNT_ID, Emulators
@@ -174,3 +174,9 @@ def test_a_saved_revision_terraform_deregistered_is_registered_again_for_the_rol
     assert str(failed.value).endswith(f"rolled back to {env.image('v1')} (cora-test-web:3), which is healthy")
     assert any(line.startswith("register: cora-test-web:3 = cora-test-web:1 with image") for line in lines)
     assert env.running_image() == env.image("v1")
+
+
+def test_without_a_url_to_check_nothing_is_deployed(env):
+    with pytest.raises(BadInputError, match="no URL to check the service's health at"):
+        deploy_ecs(env.clients(), _request(env, "v2", health_url=None, app_url=None), env.target())
+    assert env.revision() == 1 and env.lock_holder() is None
