@@ -30,8 +30,9 @@ WEB_CONTAINER = "web"
 """The app's container in the service's task definition (the stack names it so)."""
 
 # Every RegisterTaskDefinition input a DescribeTaskDefinition response carries back (botocore's ECS
-# model); the rest of the response (revision, status, compatibilities, registeredAt/By,
-# requiresAttributes, taskDefinitionArn) is ECS's own bookkeeping, which RegisterTaskDefinition refuses.
+# model; a test compares the list with the installed botocore). The rest of the response (revision,
+# status, compatibilities, registeredAt/By, requiresAttributes, taskDefinitionArn) is ECS's own
+# bookkeeping, which RegisterTaskDefinition refuses.
 REGISTRABLE_FIELDS = (
     "family",
     "taskRoleArn",
@@ -50,6 +51,7 @@ REGISTRABLE_FIELDS = (
     "ephemeralStorage",
     "runtimePlatform",
     "enableFaultInjection",
+    "trustedExecutionConfiguration",
 )
 
 

@@ -229,3 +229,14 @@ def test_an_unknown_compute_is_bad_input(env, aws):
     code, _, err = env.deploy("v2")
     assert code == 2
     assert "COMPUTE 'lambda': this cora-infra deploys 'apprunner' or 'ecs'" in err
+
+
+def test_every_registrable_field_of_botocores_model_is_copied():
+    import botocore.session
+
+    from constructs_lib.deploy.ecs_tasks import REGISTRABLE_FIELDS
+
+    model = botocore.session.get_session().get_service_model("ecs")
+    inputs = set(model.operation_model("RegisterTaskDefinition").input_shape.members)
+    described = set(model.shape_for("TaskDefinition").members)
+    assert set(REGISTRABLE_FIELDS) == inputs & described  # tags come beside it, with include=["TAGS"]
