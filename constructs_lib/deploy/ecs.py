@@ -106,10 +106,10 @@ class _EcsDeploy:
             return current
         if mine["family"] == theirs["family"] and not differs_beyond_image(mine, theirs):
             return current  # an image-only revision (a failed deploy's): nothing new to roll out
+        why = "registered after a config change" if mine["family"] == theirs["family"] else "TASK_FAMILY's"
         self.say(
             f"base: {revision_name(theirs['taskDefinitionArn'])}, newer than the service's "
-            f"{revision_name(mine['taskDefinitionArn'])} (registered after a config change): this deploy "
-            "rolls its settings out too"
+            f"{revision_name(mine['taskDefinitionArn'])} ({why}): this deploy rolls its settings out too"
         )
         return newest
 
