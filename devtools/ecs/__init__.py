@@ -8,15 +8,8 @@ URL behind a load balancer (:mod:`.deployments`, :mod:`.health`), for the deploy
         health.health_url(service_arn)             # 200 / 503 as the service's tasks would answer
 """
 
-from devtools.ecs.deployments import (
-    CIRCUIT_BREAKER_REASON,
-    DEFAULT_FAILURE,
-    find_service,
-    inject_faults,
-    install,
-    installed,
-    uninstall,
-)
+from devtools.ecs.deployments import CIRCUIT_BREAKER_REASON, DEFAULT_FAILURE, install, installed, uninstall
+from devtools.ecs.faults import find_service, inject_faults
 from devtools.ecs.health import HealthServer
 
 __all__ = [

@@ -23,7 +23,7 @@ from constructs_lib.deploy.ecs import EcsClients, EcsTarget
 from constructs_lib.iam.delivery_policies import EcsDeployTargets, InfraPlanTargets, ecs_deploy_app_statements
 from constructs_lib.iam.statements import policy_json
 from devtools.aws_calls import CallRecorder, authorisations
-from devtools.ecs.deployments import find_service, inject_faults
+from devtools.ecs.faults import find_service, inject_faults
 from devtools.emulators import ACCOUNT_ID, Emulators
 from devtools.iam_policy import explain
 from devtools.local_values import push_stub_image

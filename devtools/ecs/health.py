@@ -16,7 +16,7 @@ from typing import Any
 from moto.ecs.exceptions import ServiceNotFoundException
 from moto.ecs.models import ecs_backends
 
-from devtools.ecs.deployments import serving_image
+from devtools.ecs.faults import serving_image
 
 __all__ = ["HEALTH_PATH", "HealthServer"]
 
