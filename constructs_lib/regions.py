@@ -78,6 +78,20 @@ def app_runner_region(region: str) -> str:
     return region
 
 
+def compute_region(region: str, compute: object) -> str:
+    """``region`` if the backend ``compute`` ([app] compute: ``ecs``, else App Runner) runs there;
+    ``ValueError`` starting ``region:`` otherwise (ECS runs in every AWS region)."""
+    if compute == "ecs":
+        if region not in AWS_REGIONS:
+            raise ValueError(f"region: {region!r} is not an AWS region")
+        return region
+    try:
+        return app_runner_region(region)
+    except ValueError as err:
+        hint = ' (ECS runs in every region: [app] compute = "ecs")' if region in AWS_REGIONS else ""
+        raise ValueError(f"region: {err}{hint}") from None
+
+
 def region_problem(region: str) -> str | None:
     """Why ``region`` cannot hold a CORA project (``--region`` is named in the text), or ``None``."""
     allowed = ", ".join(sorted(APP_RUNNER_REGIONS))

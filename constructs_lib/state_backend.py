@@ -40,6 +40,11 @@ def check_state_key(value: str) -> str:
     return value
 
 
+def is_region_name(value: str) -> bool:
+    """Whether ``value`` has the form of a region name (``check_region`` says why not)."""
+    return _REGION.fullmatch(value) is not None
+
+
 def check_region(value: str) -> str:
     """An AWS region name such as ``eu-west-1``."""
     if not _REGION.fullmatch(value):

@@ -8,25 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
 
 from constructs_lib import ConfigError, CorsConfig, JwtAuthorizer, S3BackendConfig
 from constructs_lib._runtime.validation import (
     ACCOUNT_ID,
     FROZEN,
-    KMS_KEY_ARN,
     check_project_name,
     check_tags,
     format_validation_error,
 )
 from constructs_lib.environment import MOVING_TAGS, Environment
 from constructs_lib.policy.rules import PROTECTED_ENVIRONMENTS
-from constructs_lib.regions import app_runner_region
-from constructs_lib.stacks.config_checks import literal_problems, removed_key_problems, shared_state_problems
+from constructs_lib.regions import compute_region
+from constructs_lib.stacks.config_checks import (
+    check_keys_in_region,
+    literal_problems,
+    removed_key_problems,
+    shared_state_problems,
+)
 from constructs_lib.stacks.config_domain import DomainConfig, unique_in_order
 from constructs_lib.stacks.config_files import display, read_config, set_path
+from constructs_lib.stacks.config_network import NatGateways, NetworkConfig, check_network_compute
 from constructs_lib.stacks.config_tables import (
     DEFAULT_SECRETS,
     DEFAULT_TAG_KEYS,
@@ -45,7 +50,7 @@ from constructs_lib.stacks.config_tables import (
     StateConfig,
     SupabaseConfig,
 )
-from constructs_lib.state_backend import check_region
+from constructs_lib.state_backend import check_region, is_region_name
 
 # The tables are defined in config_tables; they are part of this module's API as before the split.
 __all__ = [
@@ -64,6 +69,8 @@ __all__ = [
     "EnvConfig",
     "Environment",
     "ModulesConfig",
+    "NatGateways",
+    "NetworkConfig",
     "StateConfig",
     "SupabaseConfig",
     "load_config",
@@ -79,7 +86,7 @@ class EnvConfig(BaseModel):
     environment: Environment
     project: str
     """2-24 lowercase letters, digits or '-': resource names are ``<project>-<environment>-<part>``."""
-    region: str
+    region: Annotated[str, AfterValidator(check_region)]
     account_id: str | None = None
     """When set, Terraform refuses to run against any other AWS account."""
     state: StateConfig
@@ -99,18 +106,22 @@ class EnvConfig(BaseModel):
     tags: Mapping[str, str] = Field(default_factory=dict)
     emulator: EmulatorConfig | None = None
     """Only for ``local``: deploy to emulators on this machine instead of AWS."""
+    network: NetworkConfig | None = None
+    """Only with ``[app] compute = "ecs"``: the VPC the service runs in. Default: one the stack creates."""
 
     @field_validator("project")
     @classmethod
     def _project(cls, value: str) -> str:
         return check_project_name(value)
 
-    @field_validator("region")
+    @model_validator(mode="before")
     @classmethod
-    def _region(cls, value: str) -> str:
-        # The web service runs on App Runner: a region without it would synthesize and validate, then
-        # fail at apply.
-        return app_runner_region(check_region(value))
+    def _region_runs_the_compute(cls, data: Any) -> Any:
+        # A region without the backend would synthesize and validate, then fail at apply.
+        if isinstance(data, dict) and isinstance(data.get("region"), str) and is_region_name(data["region"]):
+            app = data.get("app")
+            compute_region(data["region"], app.get("compute") if isinstance(app, dict) else None)
+        return data
 
     @field_validator("account_id")
     @classmethod
@@ -147,20 +158,20 @@ class EnvConfig(BaseModel):
 
     @model_validator(mode="after")
     def _keys_in_region(self) -> EnvConfig:
-        # KMS keys are regional: a key elsewhere cannot encrypt this region's resources. Another
-        # account is fine (with a key policy that admits this one).
-        state_region = self.state.region or self.region
-        for field, arn, region, what in (
-            ("encryption.kms_key_arn", self.encryption.kms_key_arn, self.region, "the environment's region"),
-            ("state.kms_key_id", self.state.kms_key_id, state_region, "the state bucket's region"),
-        ):
-            match = KMS_KEY_ARN.fullmatch(arn or "")
-            if match and match["region"] != region:
-                raise ValueError(
-                    f"{field}: {arn!r} is a key in {match['region']}; it must be in {what}, {region} "
-                    "(KMS keys are regional; another account is fine)"
-                )
+        check_keys_in_region(
+            self.region, self.state.region, self.encryption.kms_key_arn, self.state.kms_key_id
+        )
         return self
+
+    @model_validator(mode="after")
+    def _network_only_on_ecs(self) -> EnvConfig:
+        check_network_compute(self.network, self.app.compute)
+        return self
+
+    @property
+    def network_settings(self) -> NetworkConfig:
+        """``[network]``, or its defaults (a VPC the stack creates)."""
+        return self.network if self.network is not None else NetworkConfig()
 
     @model_validator(mode="after")
     def _emulator_only_local(self) -> EnvConfig:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from constructs_lib._runtime.messages import shown_value
-from constructs_lib._runtime.validation import is_number_token, literal_text_problem
+from constructs_lib._runtime.validation import KMS_KEY_ARN, is_number_token, literal_text_problem
 from constructs_lib.stacks.config_files import MAX_DEPTH
 
 if TYPE_CHECKING:
@@ -184,3 +184,23 @@ def shared_state_problems(loaded: Sequence[tuple[EnvConfig, str]]) -> list[str]:
                 "bucket lives in one region: use one bucket per account and region"
             )
     return lines
+
+
+def check_keys_in_region(
+    region: str, state_region: str | None, kms_key_arn: str | None, state_kms_key_id: str | None
+) -> None:
+    """``ValueError`` for a KMS key outside the region of what it encrypts.
+
+    KMS keys are regional: a key elsewhere cannot encrypt this region's resources. Another account is
+    fine (with a key policy that admits this one).
+    """
+    for field, arn, where, what in (
+        ("encryption.kms_key_arn", kms_key_arn, region, "the environment's region"),
+        ("state.kms_key_id", state_kms_key_id, state_region or region, "the state bucket's region"),
+    ):
+        match = KMS_KEY_ARN.fullmatch(arn or "")
+        if match and match["region"] != where:
+            raise ValueError(
+                f"{field}: {arn!r} is a key in {match['region']}; it must be in {what}, {where} "
+                "(KMS keys are regional; another account is fine)"
+            )

@@ -41,6 +41,8 @@ from constructs_lib.api.feature_modules import ModuleLayout, check_module_name
 from constructs_lib.api.models import DEFAULT_CORS_HEADERS, DEFAULT_CORS_METHODS, check_origin
 from constructs_lib.api.modular_api_gateway import check_routes
 from constructs_lib.compute.app_runner_service import check_cpu_memory
+from constructs_lib.compute.fargate_sizes import FargateCpu, check_fargate_cpu_memory, fargate_memory_values
+from constructs_lib.compute.web_service import Compute
 from constructs_lib.environment import PINNED_TAG_ENVIRONMENTS, Environment
 from constructs_lib.state_backend import BucketName, Region, StateKey
 
@@ -124,16 +126,33 @@ class StateConfig(BaseModel):
         return check_kms_key_arn("kms_key_id", value)
 
 
+def _fargate_memory(value: str) -> str:
+    if not value.isdigit() or int(value) not in fargate_memory_values():
+        raise ValueError(
+            f"{value!r} is not a memory size (MB) of App Runner or Fargate; App Runner: "
+            f"{', '.join(m.value for m in Memory)}; Fargate: 512-122880 by cpu"
+        )
+    return value
+
+
 class AppConfig(BaseModel):
-    """The web app on App Runner."""
+    """The web app: its image, size, health check, scaling, settings and secrets, on either backend."""
 
     model_config = FROZEN
 
+    compute: Compute = Compute.APPRUNNER
+    """What runs the container: ``apprunner`` (default; closed to new AWS customers since 30 April
+    2026) or ``ecs`` (ECS on Fargate behind a load balancer, in the ``[network]`` VPC)."""
     image_tag: ImageTag
     """The tag deployed when the service is created (later deploys move it outside Terraform)."""
     port: int = Field(default=3000, strict=True, ge=1, le=65535)
-    cpu: Cpu = Cpu.ONE_VCPU
-    memory: Memory = Memory.TWO_GB
+    # Left to right: a value both backends accept is App Runner's enum member (Fargate's only if not).
+    cpu: Cpu | FargateCpu = Field(default=Cpu.ONE_VCPU, union_mode="left_to_right")
+    """CPU units (1024 = 1 vCPU). App Runner: 256-4096; Fargate also 8192 and 16384."""
+    memory: Memory | Annotated[str, AfterValidator(_fargate_memory)] = Field(
+        default=Memory.TWO_GB, union_mode="left_to_right"
+    )
+    """MB, a pair with ``cpu`` that the backend offers."""
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     auto_scaling: AutoScaling = Field(default_factory=AutoScaling)
     auto_deployments_enabled: bool = Field(default=False, strict=True)
@@ -173,6 +192,15 @@ class AppConfig(BaseModel):
 
     @model_validator(mode="after")
     def _cpu_memory(self) -> AppConfig:
+        if self.compute is Compute.ECS:
+            check_fargate_cpu_memory(self.cpu.value, str(self.memory))
+            return self
+        if not isinstance(self.cpu, Cpu) or not isinstance(self.memory, Memory):
+            wrong = f"cpu {self.cpu.value}" if not isinstance(self.cpu, Cpu) else f"memory {self.memory}"
+            raise ValueError(
+                f"{wrong} is not an App Runner size (cpu {', '.join(c.value for c in Cpu)}; memory "
+                f'{", ".join(m.value for m in Memory)}); Fargate offers it: compute = "ecs"'
+            )
         check_cpu_memory(self.cpu, self.memory)
         return self
 

@@ -10,10 +10,6 @@ from constructs import Construct
 from constructs_lib import (
     ApiCustomDomain,
     ApiCustomDomainProps,
-    AppRunnerCustomDomain,
-    AppRunnerCustomDomainProps,
-    AppRunnerService,
-    AppRunnerServiceProps,
     AppSecrets,
     AppSecretsProps,
     BackendConfig,
@@ -40,10 +36,12 @@ from constructs_lib import (
 )
 from constructs_lib import published_outputs as published
 from constructs_lib._runtime.ids import unique_id
+from constructs_lib.compute.web_service import Compute, WebDomain, WebService
 from constructs_lib.iam.delivery_policies import partition_of
 from constructs_lib.policy.rules import PROTECTED_ENVIRONMENTS
 from constructs_lib.stacks.config import EnvConfig
 from constructs_lib.stacks.provider import add_aws_provider
+from constructs_lib.stacks.web import web_service
 
 
 class CoraAppStack(TerraformStack):
@@ -160,51 +158,45 @@ class CoraAppStack(TerraformStack):
                 "api-domain",
                 props=ApiCustomDomainProps(api=self.api, zone=self.zone, domain_name=domain.api_host),
             )
-        app = config.app
         # From [domain], known before any deploy; without one, NextAuth takes its URL from the request.
         urls = {"NEXTAUTH_URL": config.app_url} if config.app_url else {"AUTH_TRUST_HOST": "true"}
         # Without the service (the first deploy phase) its roles are still created: by the time the
         # service is, IAM has propagated them.
-        self.web = AppRunnerService(
+        self.web: WebService = web_service(
             self,
-            "web",
-            props=AppRunnerServiceProps(
-                create_service=app.create_service,
-                service_name=config.name("web"),
-                repository=self.repository,
-                image_tag=app.image_tag,
-                port=app.port,
-                cpu=app.cpu,
-                memory=app.memory,
-                health_check=app.health_check,
-                auto_scaling=app.auto_scaling,
-                auto_deployments_enabled=app.auto_deployments_enabled,
-                environment={
-                    "NODE_ENV": "production",
-                    # Both URLs come from config (or the API resource), never from the service: CORS
-                    # (admits the app) and the app (calls the API) form no cycle.
-                    "NEXT_PUBLIC_API_URL": config.api_url or self.api.api_endpoint,
-                    **urls,
-                    "OKTA_ISSUER": config.auth.okta_issuer,
-                    "OKTA_CLIENT_ID": config.auth.okta_client_id,
-                    "SUPABASE_URL": config.supabase.url,
-                },
-                secrets=self.secrets.by_env_name,
-            ),
+            config,
+            repository=self.repository,
+            environment={
+                "NODE_ENV": "production",
+                # Both URLs come from config (or the API resource), never from the service: CORS
+                # (admits the app) and the app (calls the API) form no cycle.
+                "NEXT_PUBLIC_API_URL": config.api_url or self.api.api_endpoint,
+                **urls,
+                "OKTA_ISSUER": config.auth.okta_issuer,
+                "OKTA_CLIENT_ID": config.auth.okta_client_id,
+                "SUPABASE_URL": config.supabase.url,
+            },
+            secrets=self.secrets.by_env_name,
         )
-
-        self.web_domain: AppRunnerCustomDomain | None = None
-        if domain is not None and self.zone is not None and self.web.service is not None:
-            self.web_domain = AppRunnerCustomDomain(
-                self,
-                "web-domain",
-                props=AppRunnerCustomDomainProps(
-                    service=self.web, zone=self.zone, domain_name=domain.app_host, enable_www=domain.www
-                ),
+        self.web_domain: WebDomain | None = None
+        # App Runner associates a domain with a running service; a load balancer takes its certificate
+        # from the first phase on (validation has the time the image and secrets take).
+        if domain is not None and self.zone is not None and self._has_url:
+            self.web_domain = self.web.add_custom_domain(
+                self, "web-domain", zone=self.zone, domain_name=domain.app_host, enable_www=domain.www
             )
         self.delivery = self._delivery_policies(config)
         self._outputs(config)
         self.published = self._publish(config)
+
+    @property
+    def _has_url(self) -> bool:
+        # An App Runner service has its URL once created; a load balancer from the first phase on.
+        return self.web.created or self.web.compute is Compute.ECS
+
+    @property
+    def _backend_name(self) -> str:
+        return "App Runner" if self.web.compute is Compute.APPRUNNER else "the load balancer"
 
     def _delivery_policies(self, config: EnvConfig) -> DeliveryPolicies:
         """The policies a team attaches to its deploy-app and infra plan roles (from phase 1 on: the
@@ -225,7 +217,7 @@ class CoraAppStack(TerraformStack):
             parameter_path=parameter_prefix(config.project, config.environment.value),
             repository_arn=self.repository.repository_arn,
             service_name=config.name("web"),
-            access_role_arn=self.web.access_role.arn,
+            access_role_arn=self.web.deploy_roles.role_arns[0],
             secret_arns=tuple(secret.arn for secret in self.secrets.by_env_name.values()),
             state=state,
         )
@@ -241,9 +233,10 @@ class CoraAppStack(TerraformStack):
             published.DEPLOY_APP_POLICY_ARN: self.delivery.deploy_app_arn,
             published.INFRA_PLAN_POLICY_ARN: self.delivery.infra_plan_arn,
         }
-        if self.web.service is not None:
+        if self.web.created:
             values[published.SERVICE_ARN] = self.web.service_arn
-        app_url = config.app_url or (self.web.service_url if self.web.service is not None else None)
+        values.update(self.web.deploy_outputs())
+        app_url = config.app_url or (self.web.service_url if self._has_url else None)
         if app_url is not None:
             values[published.APP_URL] = app_url
         return PublishedOutputs(
@@ -257,12 +250,12 @@ class CoraAppStack(TerraformStack):
     def _outputs(self, config: EnvConfig) -> None:
         if config.app_url:
             TerraformOutput(self, "app_url", value=config.app_url, description="The app ([domain] app_host)")
-        elif self.web.service is not None:
+        elif self._has_url:
             TerraformOutput(
                 self,
                 "app_url",
                 value=self.web.service_url,
-                description="The app: App Runner's URL (no [domain])",
+                description=f"The app: {self._backend_name}'s URL (no [domain])",
             )
         api_url = config.api_url or self.api.api_endpoint
         where = "[domain] api_host" if config.api_url else "API Gateway's execute-api URL (no [domain])"
@@ -280,8 +273,10 @@ class CoraAppStack(TerraformStack):
                 value=self.web_domain.dns_target,
                 description="App Runner's name the app's records point at",
             )
-        if self.web.service is not None:
-            TerraformOutput(self, "service_url", value=self.web.service_url, description="App Runner URL")
+        if self.web.created:
+            TerraformOutput(
+                self, "service_url", value=self.web.service_url, description=f"{self._backend_name} URL"
+            )
             TerraformOutput(
                 self,
                 "service_arn",
