@@ -18,6 +18,9 @@ from constructs_lib.scaffold import NewProject, ScaffoldError, render_project
 from constructs_lib.scaffold import new as new_module
 from constructs_lib.scaffold.new import summary
 from constructs_lib.scaffold.project_files import COMPUTE_ADVICE
+from constructs_lib.stacks import load_configs
+from constructs_lib.stacks.config import EnvConfig
+from constructs_lib.stacks.config_network import DEFAULT_CIDR
 
 ENVS = ("dev", "stg", "prd")
 LAYOUT = new_module.ModuleLayout.MONOREPO
@@ -67,6 +70,30 @@ def test_ecs_configs_set_compute_and_leave_the_network_defaults_commented(ecs, e
         assert f"\n# {key} = " in config, key
 
 
+def _load(folder: Path, files: dict[str, str]) -> list[EnvConfig]:
+    folder.mkdir(exist_ok=True)
+    for env in ENVS:
+        (folder / f"{env}.toml").write_text(files[f"config/{env}.toml"])
+    return load_configs(list(ENVS), folder)
+
+
+def test_ecs_configs_load_and_their_commented_network_is_the_configs_own_default(tmp_path, ecs):
+    configs = _load(tmp_path / "as-generated", ecs)
+    assert [c.app.compute for c in configs] == [Compute.ECS] * 3
+    assert [c.network for c in configs] == [None] * 3
+    uncommented = {
+        path: text + "\n" + _network_block(text) if path.startswith("config/") else text
+        for path, text in ecs.items()
+    }
+    for default, spelled in zip(configs, _load(tmp_path / "uncommented", uncommented), strict=True):
+        prd = default.environment.value == "prd"
+        ours, theirs = default.network_settings, spelled.network_settings
+        assert spelled.network is not None and ours.creates_vpc and theirs.creates_vpc
+        assert (ours.cidr or DEFAULT_CIDR, ours.az_count or 2) == (theirs.cidr, theirs.az_count)
+        assert ours.nat_for(prd) is theirs.nat
+        assert (ours.vpc_endpoints, ours.assign_public_ip) == (theirs.vpc_endpoints, theirs.assign_public_ip)
+
+
 def test_ecs_configs_differ_from_app_runners_only_in_the_compute_comments(apprunner, ecs):
     def without_comments(text: str) -> dict[str, object]:
         parsed = tomllib.loads(text)
@@ -84,11 +111,12 @@ def test_dev_without_a_domain_says_which_generated_name_it_runs_on(apprunner, ec
 
 
 # -- regions ---------------------------------------------------------------------------------------------
-def test_ecs_runs_in_a_region_without_app_runner():
+def test_ecs_runs_in_a_region_without_app_runner(tmp_path):
     with pytest.raises(ScaffoldError, match="App Runner is not available there"):
         render_project("acme", region="ca-central-1")
     files = render_project("acme", region="ca-central-1", compute=Compute.ECS)
     assert tomllib.loads(files["config/prd.toml"])["region"] == "ca-central-1"
+    assert [c.region for c in _load(tmp_path, files)] == ["ca-central-1"] * 3  # the config agrees
 
 
 def test_ecs_still_refuses_a_region_that_does_not_exist():
@@ -169,7 +197,8 @@ def test_the_cli_passes_compute_on_and_prints_its_advice(monkeypatch, argv, comp
 
     def fake_new_project(project: str, **options: object) -> NewProject:
         seen.update(options)
-        return _result(options["compute"])  # type: ignore[arg-type]
+        assert isinstance(options["compute"], Compute)
+        return _result(options["compute"])
 
     monkeypatch.setattr(new_module, "new_project", fake_new_project)
     out, err = io.StringIO(), io.StringIO()
