@@ -21,6 +21,7 @@ from constructs_lib.scaffold.project_files import COMPUTE_ADVICE
 from constructs_lib.stacks import load_configs
 from constructs_lib.stacks.config import EnvConfig
 from constructs_lib.stacks.config_network import DEFAULT_CIDR
+from scripts import new_project_check
 
 ENVS = ("dev", "stg", "prd")
 LAYOUT = new_module.ModuleLayout.MONOREPO
@@ -216,3 +217,28 @@ def test_a_bad_compute_is_refused_by_argparse_with_the_allowed_values(capsys, tm
     allowed = r"\(choose from '?apprunner'?, '?ecs'?\)"
     assert re.search(rf"--compute: invalid choice: 'lambda' {allowed}", said), said
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the new-project check's ECS variant (scripts/new_project_check.py) ------------------------------------
+def test_the_new_project_check_generates_the_ecs_variant_with_the_cli_options(monkeypatch):
+    seen: dict[str, object] = {}
+
+    def fake_new_project(project: str, **options: object) -> NewProject:
+        seen.update(options)
+        assert isinstance(options["compute"], Compute)
+        return _result(options["compute"])
+
+    monkeypatch.setattr(new_module, "new_project", fake_new_project)
+    argv = ["new", "acme", "--region", "eu-west-1", *new_project_check.VARIANTS["ecs"]]
+    assert main(argv, out=io.StringIO(), err=io.StringIO()) == 0
+    assert (seen["compute"], seen["layout"]) == (Compute.ECS, LAYOUT)
+
+
+def test_the_ecs_variant_runs_make_test_without_lint_and_typecheck(ecs):
+    makefile = ecs["Makefile"]
+    test_goal = re.search(r"^test: (.+)$", makefile, re.M)
+    assert test_goal is not None
+    assert test_goal[1].split() == ["install", "lint", "typecheck", "check", "unit"]
+    _, *targets = new_project_check.ECS_TARGETS
+    assert targets == ["check", "unit"]
+    assert new_project_check.readme_test_command(ecs["README.md"]) == ["make", "test"]
