@@ -22,6 +22,11 @@ from constructs_lib.environment import (
     PolicyEnvironment,
     check_environment,
 )
+from constructs_lib.policy.load_balancer_rules import (
+    LOAD_BALANCER_RULES,
+    container_env_names,
+    container_images,
+)
 from constructs_lib.policy.model import Json, Resource, Rule, Violation, blocks, strings
 
 __all__ = ["RULES", "RULE_IDS", "Resource", "Rule", "Violation", "evaluate", "image_tag_of", "resources_of"]
@@ -65,18 +70,27 @@ def image_tag_of(identifier: str) -> str | None:
     return tag
 
 
-def _pinned_image_tag(resource: Resource, environment: str) -> Iterator[str]:
+def _images(resource: Resource) -> Iterator[str]:
+    """The image identifiers of an App Runner service or an ECS task definition."""
+    if resource.type == "aws_ecs_task_definition":
+        yield from container_images(resource)
     if resource.type != "aws_apprunner_service":
         return
     for source in blocks(resource.config.get("source_configuration")):
         for repository in blocks(source.get("image_repository")):
             identifier = repository.get("image_identifier")
-            tag = image_tag_of(identifier) if isinstance(identifier, str) else None
-            if tag is not None and tag.lower() in MOVING_TAGS:
-                yield (
-                    f"the image tag {tag!r} is a moving tag; {environment} deploys a pinned tag, so a "
-                    "deploy can be repeated and rolled back"
-                )
+            if isinstance(identifier, str):
+                yield identifier
+
+
+def _pinned_image_tag(resource: Resource, environment: str) -> Iterator[str]:
+    for identifier in _images(resource):
+        tag = image_tag_of(identifier)
+        if tag is not None and tag.lower() in MOVING_TAGS:
+            yield (
+                f"the image tag {tag!r} is a moving tag; {environment} deploys a pinned tag, so a "
+                "deploy can be repeated and rolled back"
+            )
 
 
 def _access_logs(resource: Resource, environment: str) -> Iterator[str]:
@@ -123,12 +137,15 @@ def _env_var_maps(value: object) -> Iterator[Mapping[str, object]]:
 
 
 def _no_secret_env(resource: Resource, environment: str) -> Iterator[str]:
-    if resource.type != "aws_apprunner_service":
+    if resource.type == "aws_ecs_task_definition":
+        names = sorted(container_env_names(resource))
+    elif resource.type == "aws_apprunner_service":
+        names = [name for variables in _env_var_maps(resource.config) for name in sorted(variables)]
+    else:
         return
-    for variables in _env_var_maps(resource.config):
-        for name in sorted(variables):
-            if is_secret_like(name):
-                yield f"plain environment variable {name!r} looks like a secret"
+    for name in names:
+        if is_secret_like(name):
+            yield f"plain environment variable {name!r} looks like a secret"
 
 
 def _statements(resource: Resource) -> Iterator[Json]:
@@ -249,8 +266,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "pinned-image-tag",
         "stg and prd deploy pinned image tags",
-        "set AppRunnerServiceProps.image_tag to a git SHA or a version ('0.1.0'); moving tags: "
-        + ", ".join(sorted(MOVING_TAGS)),
+        "set AppRunnerServiceProps.image_tag to a git SHA or a version ('0.1.0') (on ECS: "
+        "FargateServiceProps.image_tag); moving tags: " + ", ".join(sorted(MOVING_TAGS)),
         _pinned_image_tag,
         PINNED_TAG_ENVIRONMENTS,
     ),
@@ -278,7 +295,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "no-secret-env",
         "secret-looking names never travel as plain environment variables",
-        "pass the value through AppRunnerServiceProps.secrets (Secrets Manager), not environment",
+        "pass the value through AppRunnerServiceProps.secrets (on ECS: FargateServiceProps.secrets), "
+        "from Secrets Manager, not environment",
         _no_secret_env,
     ),
     Rule(
@@ -313,6 +331,7 @@ RULES: tuple[Rule, ...] = (
         CUSTOM_DOMAIN_ENVIRONMENTS,
         stack_check=_custom_domains,
     ),
+    *LOAD_BALANCER_RULES,
 )
 RULE_IDS = tuple(rule.id for rule in RULES)
 
