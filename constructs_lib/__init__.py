@@ -13,6 +13,8 @@ from constructs_lib._runtime import moved as _moved
 # While node boots on the other core (~80 ms): the pure-Python imports that need no kernel.
 import pydantic  # noqa: F401
 import typeguard  # noqa: F401
+import importlib
+from typing import TYPE_CHECKING
 from constructs_lib.api.custom_domain import ApiCustomDomain, ApiCustomDomainProps
 from constructs_lib.compute.app_runner_domain import AppRunnerCustomDomain, AppRunnerCustomDomainProps
 from constructs_lib.compute.app_runner_service import (
@@ -77,6 +79,40 @@ from constructs_lib.state_backend import (
 
 _moved.install()  # the flat module paths of releases before 0.5 keep importing
 
+# The ECS backend's names load on first use (PEP 562 below): an App Runner synth never imports them.
+_ON_FIRST_USE = {
+    "Compute": "constructs_lib.compute.web_service",
+    "WebService": "constructs_lib.compute.web_service",
+    "WebDomain": "constructs_lib.compute.web_service",
+    "FargateCpu": "constructs_lib.compute.fargate_sizes",
+    "FargateService": "constructs_lib.compute.fargate_service",
+    "FargateServiceProps": "constructs_lib.compute.fargate_service",
+    "CpuArchitecture": "constructs_lib.compute.fargate_task",
+    "FargateCustomDomain": "constructs_lib.compute.fargate_domain",
+    "FargateCustomDomainProps": "constructs_lib.compute.fargate_domain",
+    "WebLoadBalancer": "constructs_lib.network.load_balancer",
+    "WebLoadBalancerProps": "constructs_lib.network.load_balancer",
+    "Network": "constructs_lib.network.placement",
+}
+if TYPE_CHECKING:
+    from constructs_lib.compute.fargate_domain import FargateCustomDomain, FargateCustomDomainProps
+    from constructs_lib.compute.fargate_service import FargateService, FargateServiceProps
+    from constructs_lib.compute.fargate_sizes import FargateCpu
+    from constructs_lib.compute.fargate_task import CpuArchitecture
+    from constructs_lib.compute.web_service import Compute, WebDomain, WebService
+    from constructs_lib.network.load_balancer import WebLoadBalancer, WebLoadBalancerProps
+    from constructs_lib.network.placement import Network
+
+
+def __getattr__(name: str) -> object:
+    module = _ON_FIRST_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "RULES",
     "SHARED",
@@ -93,15 +129,22 @@ __all__ = [
     "AppSecretsProps",
     "AutoScaling",
     "BackendConfig",
+    "Compute",
     "ConfigError",
     "CoraInfraError",
     "CorsConfig",
     "Cpu",
+    "CpuArchitecture",
     "DeliveryPolicies",
     "DeployAppTargets",
     "EcrRepo",
     "EcrRepoProps",
     "Environment",
+    "FargateCpu",
+    "FargateCustomDomain",
+    "FargateCustomDomainProps",
+    "FargateService",
+    "FargateServiceProps",
     "FeatureModule",
     "FeatureModuleInputs",
     "HclFeatureModule",
@@ -122,6 +165,7 @@ __all__ = [
     "ModularApiGateway",
     "ModularApiGatewayProps",
     "ModuleLayout",
+    "Network",
     "OrganisationPolicy",
     "PolicyEnvironment",
     "PolicyStatement",
@@ -138,6 +182,10 @@ __all__ = [
     "TagMutability",
     "Throttling",
     "Violation",
+    "WebDomain",
+    "WebLoadBalancer",
+    "WebLoadBalancerProps",
+    "WebService",
     "__version__",
     "apply_backend",
     "apply_policy",

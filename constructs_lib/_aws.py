@@ -143,9 +143,77 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 _ON_FIRST_USE: dict[str, str] = {
     # network/: the VPC and what lives in it
     # compute/: ECS, the load balancer, Application Auto Scaling
+    "AppautoscalingPolicy": "appautoscaling_policy",
+    "AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration": "appautoscaling_policy",
+    "AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification": "appautoscaling_policy",  # noqa: E501
+    "AppautoscalingTarget": "appautoscaling_target",
+    "DataAwsElbServiceAccount": "data_aws_elb_service_account",
+    "DataAwsRegion": "data_aws_region",
+    "EcsCluster": "ecs_cluster",
+    "EcsClusterSetting": "ecs_cluster",
+    "EcsService": "ecs_service",
+    "EcsServiceDeploymentCircuitBreaker": "ecs_service",
+    "EcsServiceLoadBalancer": "ecs_service",
+    "EcsServiceNetworkConfiguration": "ecs_service",
+    "EcsTaskDefinition": "ecs_task_definition",
+    "EcsTaskDefinitionRuntimePlatform": "ecs_task_definition",
+    "EcsTaskDefinitionVolume": "ecs_task_definition",
+    "Lb": "lb",
+    "LbAccessLogs": "lb",
+    "LbListener": "lb_listener",
+    "LbListenerDefaultAction": "lb_listener",
+    "LbListenerDefaultActionRedirect": "lb_listener",
+    "LbTargetGroup": "lb_target_group",
+    "LbTargetGroupHealthCheck": "lb_target_group",
+    "S3BucketLifecycleConfigurationRuleExpiration": "s3_bucket_lifecycle_configuration",
+    "SecurityGroup": "security_group",
+    "VpcSecurityGroupEgressRule": "vpc_security_group_egress_rule",
+    "VpcSecurityGroupIngressRule": "vpc_security_group_ingress_rule",
 }
 if TYPE_CHECKING:
-    pass
+    # compute/
+    from cdktf_cdktf_provider_aws.appautoscaling_policy import (
+        AppautoscalingPolicy,
+        AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
+        AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
+    )
+    from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+    from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
+    from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
+    from cdktf_cdktf_provider_aws.ecs_cluster import (
+        EcsCluster,
+        EcsClusterSetting,
+    )
+    from cdktf_cdktf_provider_aws.ecs_service import (
+        EcsService,
+        EcsServiceDeploymentCircuitBreaker,
+        EcsServiceLoadBalancer,
+        EcsServiceNetworkConfiguration,
+    )
+    from cdktf_cdktf_provider_aws.ecs_task_definition import (
+        EcsTaskDefinition,
+        EcsTaskDefinitionRuntimePlatform,
+        EcsTaskDefinitionVolume,
+    )
+    from cdktf_cdktf_provider_aws.lb import (
+        Lb,
+        LbAccessLogs,
+    )
+    from cdktf_cdktf_provider_aws.lb_listener import (
+        LbListener,
+        LbListenerDefaultAction,
+        LbListenerDefaultActionRedirect,
+    )
+    from cdktf_cdktf_provider_aws.lb_target_group import (
+        LbTargetGroup,
+        LbTargetGroupHealthCheck,
+    )
+    from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+        S3BucketLifecycleConfigurationRuleExpiration,
+    )
+    from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+    from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+    from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 
 def __getattr__(name: str) -> Any:
@@ -188,6 +256,10 @@ __all__ = [
     "Apigatewayv2Stage",
     "Apigatewayv2StageAccessLogSettings",
     "Apigatewayv2StageDefaultRouteSettings",
+    "AppautoscalingPolicy",
+    "AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration",
+    "AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification",
+    "AppautoscalingTarget",
     "ApprunnerAutoScalingConfigurationVersion",
     "ApprunnerCustomDomainAssociation",
     "ApprunnerService",
@@ -203,25 +275,44 @@ __all__ = [
     "CloudwatchLogGroup",
     "DataAwsApprunnerHostedZoneId",
     "DataAwsCallerIdentity",
+    "DataAwsElbServiceAccount",
     "DataAwsIamPolicyDocument",
     "DataAwsIamPolicyDocumentStatement",
     "DataAwsIamPolicyDocumentStatementCondition",
     "DataAwsIamPolicyDocumentStatementPrincipals",
+    "DataAwsRegion",
     "DataAwsRoute53Zone",
     "EcrLifecyclePolicy",
     "EcrRepository",
     "EcrRepositoryEncryptionConfiguration",
     "EcrRepositoryImageScanningConfiguration",
+    "EcsCluster",
+    "EcsClusterSetting",
+    "EcsService",
+    "EcsServiceDeploymentCircuitBreaker",
+    "EcsServiceLoadBalancer",
+    "EcsServiceNetworkConfiguration",
+    "EcsTaskDefinition",
+    "EcsTaskDefinitionRuntimePlatform",
+    "EcsTaskDefinitionVolume",
     "IamPolicy",
     "IamRole",
     "IamRolePolicy",
     "LambdaPermission",
+    "Lb",
+    "LbAccessLogs",
+    "LbListener",
+    "LbListenerDefaultAction",
+    "LbListenerDefaultActionRedirect",
+    "LbTargetGroup",
+    "LbTargetGroupHealthCheck",
     "Route53Record",
     "Route53RecordAlias",
     "S3Bucket",
     "S3BucketLifecycleConfiguration",
     "S3BucketLifecycleConfigurationRule",
     "S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload",
+    "S3BucketLifecycleConfigurationRuleExpiration",
     "S3BucketLifecycleConfigurationRuleFilter",
     "S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration",
     "S3BucketOwnershipControls",
@@ -236,7 +327,10 @@ __all__ = [
     "SecretsmanagerSecret",
     "SecretsmanagerSecretRotation",
     "SecretsmanagerSecretRotationRotationRules",
+    "SecurityGroup",
     "SsmParameter",
+    "VpcSecurityGroupEgressRule",
+    "VpcSecurityGroupIngressRule",
     "cache_dir",
     "derive_tarball",
     "lazy_index",

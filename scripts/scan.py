@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Security scan of what this repository ships (``make scan``; ``make test`` runs it too).
 
-1. Synthesizes every stack (``python main.py``, default settings) into ``<scan-dir>/synth``.
+1. Synthesizes every stack (``python main.py``, default settings) into ``<scan-dir>/synth``, and the
+   ECS sample (``examples/ecs/config``) into ``<scan-dir>/synth/ecs``, scanned as ``stacks/ecs-<env>``.
 2. Writes the scan tree ``<scan-dir>/checkov``: a copy of each ``stacks/<id>/cdk.tf.json`` without the
    top-level ``terraform.required_version`` (checkov's JSON parser fails on it, checkov issue 7454; the
    real output is never changed), plus copies of the ``Dockerfile`` and ``.github/workflows``, and
@@ -35,6 +36,8 @@ if not __package__:
 
 # Re-exported: ``scripts.scan.<name>`` stays the one place to reach every part of the scan.
 from scripts.scan_checkov import (
+    ECS_CONFIG_DIR,
+    ECS_PREFIX,
     EXPECTED_STACKS,
     FRAMEWORKS,
     MARKER,
@@ -72,6 +75,8 @@ from scripts.scan_skips import (
 __all__ = [
     "CHECK_ID",
     "CONFIG",
+    "ECS_CONFIG_DIR",
+    "ECS_PREFIX",
     "EXPECTED_STACKS",
     "FRAMEWORKS",
     "MARKER",
@@ -158,8 +163,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     synth_dir, tree = scan_dir / "synth", scan_dir / "checkov"
     start = time.monotonic()
     synthesize(python, synth_dir)
+    synthesize(python, synth_dir / "ecs", config_dir=ECS_CONFIG_DIR)
     timings["synth"] = time.monotonic() - start
     stacks = sorted(p.parent.name for p in (synth_dir / "stacks").glob("*/cdk.tf.json"))
+    # The ECS sample's environment stacks (its bootstrap stacks are the App Runner sample's).
+    stacks += sorted(
+        ECS_PREFIX + p.parent.name
+        for p in (synth_dir / "ecs" / "stacks").glob("*/cdk.tf.json")
+        if not p.parent.name.startswith("bootstrap-")
+    )
     missing = sorted(set(EXPECTED_STACKS) - set(stacks))
     if missing:
         print(f"error: synthesis wrote no {', '.join(missing)} stack(s)", file=sys.stderr)

@@ -27,7 +27,15 @@ EXPECTED_STACKS = (
     "bootstrap-stg",
     "bootstrap-prd",
     "bootstrap-local",
+    # The sample environments on ECS (examples/ecs/config), scanned as stacks/ecs-<env>.
+    "ecs-dev",
+    "ecs-stg",
+    "ecs-prd",
+    "ecs-local",
 )
+#: The config folder of the ECS sample, and the prefix its environment stacks get in the scan tree.
+ECS_CONFIG_DIR = "examples/ecs/config"
+ECS_PREFIX = "ecs-"
 # Settings that change what main.py synthesizes: the scan always covers the default, full output.
 SYNTH_SETTINGS = (
     "CORA_ENVIRONMENTS",
@@ -194,10 +202,12 @@ def prepare_dir(path: Path) -> None:
     (path / MARKER).write_text("scratch folder of scripts/scan.py, emptied on every run\n", encoding="utf-8")
 
 
-def synthesize(python: str, outdir: Path) -> None:
-    """``python main.py`` with the default settings, writing into ``outdir``."""
+def synthesize(python: str, outdir: Path, *, config_dir: str | None = None) -> None:
+    """``python main.py`` with the default settings (or another ``config_dir``), writing into ``outdir``."""
     env = {key: value for key, value in os.environ.items() if key not in SYNTH_SETTINGS}
     env["CDKTF_OUTDIR"] = str(outdir)
+    if config_dir is not None:
+        env["CORA_CONFIG_DIR"] = config_dir
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     env.setdefault("CHECKPOINT_DISABLE", "1")
     result = subprocess.run([python, "main.py"], cwd=ROOT, env=env, check=False)
@@ -208,13 +218,17 @@ def synthesize(python: str, outdir: Path) -> None:
 def build_scan_tree(synth_dir: Path, tree: Path, stacks: Sequence[str]) -> dict[tuple[str, str], str]:
     """Scan copies of the stacks, the Dockerfile and the workflows, at their repository-like paths.
 
+    A stack ``ecs-<env>`` is read from ``<synth_dir>/ecs/stacks/<env>`` (the ECS sample's synth).
     Returns the resource type of each ``(stacks/<id>, resource name)``: checkov names resources
     ``resource.<name>`` in terraform_json results of its resource checks.
     """
     types: dict[tuple[str, str], str] = {}
     for stack in stacks:
         copy = tree / "stacks" / stack / "cdk.tf.json"
-        write_scan_copy(synth_dir / "stacks" / stack / "cdk.tf.json", copy)
+        source = synth_dir / "stacks" / stack
+        if stack.startswith(ECS_PREFIX):
+            source = synth_dir / "ecs" / "stacks" / stack.removeprefix(ECS_PREFIX)
+        write_scan_copy(source / "cdk.tf.json", copy)
         resources = json.loads(copy.read_text(encoding="utf-8")).get("resource") or {}
         for type_, by_name in resources.items():
             for name in by_name:

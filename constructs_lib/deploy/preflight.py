@@ -18,6 +18,10 @@ certificate validation otherwise waits until the deploy times out):
    ``<repository_url>:<tag>`` (the deploy-app workflow does it);
 3. ``make deploy ENV=dev``: creates the service (and the rotation) once the check passes.
 
+On ECS (``[app] compute = "ecs"``) the same phases hold: the first creates the VPC, the load balancer
+(and, with a ``[domain]``, its certificate, which must be issued before the second), the cluster and
+the task roles; the second the ECS service (:mod:`constructs_lib.deploy.preflight_ecs`).
+
 Once the service exists, a new image is a deploy, not a Terraform change (``cora-infra deploy-app``).
 The secrets are still checked on every deploy: one added to the config would fail the next deployment.
 The tag is ``CORA_IMAGE_TAG`` or the config's ``app.image_tag``; ``CORA_SKIP_SERVICE=1`` checks the
@@ -34,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from constructs_lib.compute.app_runner_service import role_names
+from constructs_lib.compute.fargate_task import fargate_role_names
+from constructs_lib.compute.web_service import Compute
 from constructs_lib.deploy.checks import (
     NameServerLookup,
     client_error_code,
@@ -42,6 +48,7 @@ from constructs_lib.deploy.checks import (
     secret_problem,
     zone_problem,
 )
+from constructs_lib.deploy.preflight_ecs import certificate_problem, ecs_service_exists
 from constructs_lib.stacks import EnvConfig, load_config
 
 __all__ = ["ROLE_SETTLE_SECONDS", "Verdict", "check"]
@@ -56,6 +63,10 @@ class Verdict:
 
     ok: bool
     message: str
+
+
+def _deploy_call(on_ecs: bool) -> str:
+    return "a new task definition revision, ECS UpdateService" if on_ecs else "App Runner update-service"
 
 
 def deploy_command(environment: str) -> str:
@@ -148,7 +159,9 @@ def check(
     tag = config.app.image_tag
     image = f"{repository}:{tag}"
     secrets = list(config.secret_names)
-    roles = list(role_names(service_name))
+    on_ecs = config.app.compute is Compute.ECS
+    backend = "ECS" if on_ecs else "App Runner"
+    roles = list(fargate_role_names(service_name) if on_ecs else role_names(service_name))
     deploy = deploy_command(environment)
 
     def client(service: str) -> Any:
@@ -158,7 +171,10 @@ def check(
     problem = _domain_problem(config, client, name_servers)
     if problem:
         return Verdict(False, f"{environment}: {problem}")
-    exists = _service_exists(client("apprunner"), service_name)
+    if on_ecs:
+        exists = ecs_service_exists(client("ecs"), cluster=service_name, service=service_name)
+    else:
+        exists = _service_exists(client("apprunner"), service_name)
     if skip_service:
         return _first_phase(environment, service_name, exists=exists)
 
@@ -204,7 +220,7 @@ def check(
         )
         return Verdict(
             False,
-            f"first deploy of {environment}: not created yet: {what}; App Runner could not start "
+            f"first deploy of {environment}: not created yet: {what}; {backend} could not start "
             f"{image}. Run, in order:\n"
             f"  1. CORA_SKIP_SERVICE=1 {deploy}   (ECR, empty secrets, the service's "
             "roles; no service, no rotation)\n"
@@ -215,14 +231,18 @@ def check(
         )
 
     lines = other
+    if on_ecs and config.domain is not None and not exists:
+        problem = certificate_problem(client("acm"), config.domain.app_host)
+        if problem:
+            lines.append(problem)
     if image_missing:
         lines.append(
-            f"image {image} is not in ECR; App Runner would fail after ~10 minutes. Push it "
+            f"image {image} is not in ECR; {backend} would fail after ~10 minutes. Push it "
             f"(docker push <ecr_repository_url output>:{tag}), or set CORA_IMAGE_TAG to a tag that is there"
         )
     if empty:
         lines.append(
-            f"{len(empty)} secret(s) have no value: {', '.join(empty)}. App Runner reads them when it "
+            f"{len(empty)} secret(s) have no value: {', '.join(empty)}. {backend} reads them when it "
             f"deploys and an empty one fails the service{rotation}. Set each from a file (a value typed "
             f"on the command line stays in your shell history):\n{_put_commands(config, empty)}"
         )
@@ -244,7 +264,7 @@ def check(
         return Verdict(
             True,
             f"{service_name} exists and every secret it reads has a value: a new image is deployed with "
-            f"cora-infra deploy-app --env {environment} --tag <tag> (App Runner update-service), not by "
+            f"cora-infra deploy-app --env {environment} --tag <tag> ({_deploy_call(on_ecs)}), not by "
             "Terraform",
         )
     return Verdict(

@@ -146,8 +146,13 @@ def _build(
 def _no_domain_note(config: EnvConfig) -> str:
     """Which URLs an environment without a ``[domain]`` uses (said on every synth, so no one is surprised)."""
     origins = ", ".join(config.cors_config.allow_origins)
+    where = (
+        "the load balancer's DNS name over plain HTTP (no certificate without a domain)"
+        if config.app.compute.value == "ecs"
+        else "App Runner's generated URL"
+    )
     return (
-        f"note: {config.environment.value} has no [domain]: the app runs at App Runner's generated URL "
+        f"note: {config.environment.value} has no [domain]: the app runs at {where} "
         "(output app_url) and the API at its execute-api URL (output api_url, also the app's "
         f"NEXT_PUBLIC_API_URL); CORS admits {origins}; NEXTAUTH_URL is not set, AUTH_TRUST_HOST=true makes "
         "NextAuth take its URL from the request. Add a [domain] table for your own names."

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from cdktf import TerraformStack
 
 from constructs_lib import AppRunnerService, AppRunnerServiceProps, Cpu, EcrRepo, Memory, Secret
+from constructs_lib.compute.fargate_sizes import FargateCpu
 from constructs_lib.compute.web_service import Compute, WebService
 from constructs_lib.network.placement import Network
 from constructs_lib.policy.rules import PROTECTED_ENVIRONMENTS
@@ -64,7 +65,7 @@ def web_service(
             repository=repository,
             image_tag=app.image_tag,
             port=app.port,
-            cpu=app.cpu.value,
+            cpu=FargateCpu(app.cpu),
             memory=int(app.memory),
             health_check=app.health_check,
             auto_scaling=app.auto_scaling,
