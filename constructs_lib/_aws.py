@@ -142,6 +142,20 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 # TYPE_CHECKING imports give mypy the same names with their types.
 _ON_FIRST_USE: dict[str, str] = {
     # network/: the VPC and what lives in it
+    "DataAwsAvailabilityZones": "data_aws_availability_zones",
+    "DefaultSecurityGroup": "default_security_group",
+    "Eip": "eip",
+    "FlowLog": "flow_log",
+    "InternetGateway": "internet_gateway",
+    "NatGateway": "nat_gateway",
+    "Route": "route",
+    "RouteTable": "route_table",
+    "RouteTableAssociation": "route_table_association",
+    "SecurityGroup": "security_group",
+    "Subnet": "subnet",
+    "Vpc": "vpc",
+    "VpcEndpoint": "vpc_endpoint",
+    "VpcSecurityGroupIngressRule": "vpc_security_group_ingress_rule",
     # compute/: ECS, the load balancer, Application Auto Scaling
     "AppautoscalingPolicy": "appautoscaling_policy",
     "AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration": "appautoscaling_policy",
@@ -166,9 +180,7 @@ _ON_FIRST_USE: dict[str, str] = {
     "LbTargetGroup": "lb_target_group",
     "LbTargetGroupHealthCheck": "lb_target_group",
     "S3BucketLifecycleConfigurationRuleExpiration": "s3_bucket_lifecycle_configuration",
-    "SecurityGroup": "security_group",
     "VpcSecurityGroupEgressRule": "vpc_security_group_egress_rule",
-    "VpcSecurityGroupIngressRule": "vpc_security_group_ingress_rule",
 }
 if TYPE_CHECKING:
     # compute/
@@ -178,8 +190,12 @@ if TYPE_CHECKING:
         AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
     )
     from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+
+    # network/
+    from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
     from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
     from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
+    from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
     from cdktf_cdktf_provider_aws.ecs_cluster import (
         EcsCluster,
         EcsClusterSetting,
@@ -195,6 +211,9 @@ if TYPE_CHECKING:
         EcsTaskDefinitionRuntimePlatform,
         EcsTaskDefinitionVolume,
     )
+    from cdktf_cdktf_provider_aws.eip import Eip
+    from cdktf_cdktf_provider_aws.flow_log import FlowLog
+    from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
     from cdktf_cdktf_provider_aws.lb import (
         Lb,
         LbAccessLogs,
@@ -208,10 +227,17 @@ if TYPE_CHECKING:
         LbTargetGroup,
         LbTargetGroupHealthCheck,
     )
+    from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
+    from cdktf_cdktf_provider_aws.route import Route
+    from cdktf_cdktf_provider_aws.route_table import RouteTable
+    from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
     from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
         S3BucketLifecycleConfigurationRuleExpiration,
     )
     from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+    from cdktf_cdktf_provider_aws.subnet import Subnet
+    from cdktf_cdktf_provider_aws.vpc import Vpc
+    from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
     from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
     from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
@@ -336,4 +362,21 @@ __all__ = [
     "lazy_index",
     "strip_inline_source_map",
     "warm",
+]
+# The first-use classes are public names of this module too: mypy --strict sees a name exported only
+# when __all__ lists it (and a `from constructs_lib._aws import *` then loads them, as it should).
+__all__ += [
+    # network/
+    "DataAwsAvailabilityZones",
+    "DefaultSecurityGroup",
+    "Eip",
+    "FlowLog",
+    "InternetGateway",
+    "NatGateway",
+    "Route",
+    "RouteTable",
+    "RouteTableAssociation",
+    "Subnet",
+    "Vpc",
+    "VpcEndpoint",
 ]

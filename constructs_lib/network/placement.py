@@ -8,8 +8,21 @@ and the service take this value either way and never ask which.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-__all__ = ["Network"]
+__all__ = ["NatGateways", "Network"]
+
+
+class NatGateways(StrEnum):
+    """How the private subnets reach the internet."""
+
+    NONE = "none"
+    """No NAT gateway and no default route: tasks in private subnets reach only the VPC and its
+    endpoints (turn ``vpc_endpoints`` on, or run tasks in the public subnets with public IPs)."""
+    SINGLE = "single"
+    """One NAT gateway in the first public subnet, shared by every zone (~USD 32/month)."""
+    PER_AZ = "per_az"
+    """One NAT gateway per zone: a zone's failure does not cut the others off (~USD 32/month each)."""
 
 
 @dataclass(frozen=True)

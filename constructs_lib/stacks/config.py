@@ -165,7 +165,7 @@ class EnvConfig(BaseModel):
 
     @model_validator(mode="after")
     def _network_only_on_ecs(self) -> EnvConfig:
-        check_network_compute(self.network, self.app.compute)
+        check_network_compute(self.network, self.app.compute, self.region)
         return self
 
     @property

@@ -15,31 +15,19 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
 from constructs_lib._runtime.validation import FROZEN
 from constructs_lib.compute.web_service import Compute
+from constructs_lib.network.placement import NatGateways
 
 __all__ = ["DEFAULT_CIDR", "NatGateways", "NetworkConfig", "check_network_compute"]
 
 DEFAULT_CIDR = "10.0.0.0/16"
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
-
-
-class NatGateways(StrEnum):
-    """NAT gateways of a created VPC: the tasks' way to the internet from private subnets."""
-
-    NONE = "none"
-    """No NAT gateway: tasks need ``assign_public_ip`` (and still reach nothing private-only)."""
-    SINGLE = "single"
-    """One NAT gateway for every Availability Zone (~USD 32/month plus USD 0.045/GB): an AZ outage
-    takes the egress of the others with it."""
-    PER_AZ = "per_az"
-    """One NAT gateway per Availability Zone (the default in prd): no shared egress failure."""
 
 
 def _vpc_id(value: str) -> str:
@@ -86,7 +74,11 @@ class NetworkConfig(BaseModel):
     cidr: Annotated[str, AfterValidator(_cidr)] | None = None
     """A created VPC's IPv4 range. Default: 10.0.0.0/16."""
     az_count: int | None = Field(default=None, strict=True, ge=2, le=3)
-    """A created VPC's Availability Zones. Default: 2."""
+    """A created VPC's Availability Zones. Default: 2 (or as many as ``availability_zones`` names)."""
+    availability_zones: tuple[str, ...] = ()
+    """A created VPC's zones by name (``us-east-1a``, ...). Default: the first ``az_count`` the region
+    lists as available when Terraform plans: pin them, or a zone that turns unavailable later shifts
+    the others and replaces subnets."""
     nat: NatGateways | None = None
     """A created VPC's NAT gateways. Default: ``per_az`` in prd, ``single`` elsewhere."""
     vpc_endpoints: bool = Field(default=False, strict=True)
@@ -100,7 +92,12 @@ class NetworkConfig(BaseModel):
 
         Called by the environment's config (whose errors carry no table prefix), not as a validator.
         """
-        created = {"cidr": self.cidr, "az_count": self.az_count, "nat": self.nat}
+        created = {
+            "cidr": self.cidr,
+            "az_count": self.az_count,
+            "availability_zones": self.availability_zones or None,
+            "nat": self.nat,
+        }
         if self.vpc_id is None:
             given = [k for k in ("public_subnet_ids", "private_subnet_ids") if getattr(self, k)]
             if given:
@@ -143,6 +140,29 @@ class NetworkConfig(BaseModel):
             if len(set(ids)) != len(ids):
                 raise ValueError(f"network.{field}: {list(ids)} names a subnet twice")
 
+    def check_zones(self, region: str) -> None:
+        """``ValueError`` unless ``availability_zones`` are distinct zones of ``region``, as many as
+        ``az_count`` (when both are given)."""
+        zones = self.availability_zones
+        if not zones:
+            return
+        wrong = [z for z in zones if not re.fullmatch(re.escape(region) + "[a-z]", z)]
+        if wrong or len(set(zones)) != len(zones) or not 2 <= len(zones) <= 3:
+            raise ValueError(
+                f"network.availability_zones: {list(zones)}: give 2 or 3 different zones of {region} "
+                f"({region}a, {region}b, ...)"
+            )
+        if self.az_count is not None and self.az_count != len(zones):
+            raise ValueError(
+                f"network.az_count: {self.az_count} but availability_zones names {len(zones)} zones; "
+                "give one of them, or both alike"
+            )
+
+    @property
+    def zone_count(self) -> int:
+        """How many zones a created VPC spans: ``az_count``, the zones named, or 2."""
+        return self.az_count or len(self.availability_zones) or 2
+
     @property
     def creates_vpc(self) -> bool:
         """Whether the stack creates the VPC (no ``vpc_id``)."""
@@ -155,7 +175,7 @@ class NetworkConfig(BaseModel):
         return NatGateways.PER_AZ if production else NatGateways.SINGLE
 
 
-def check_network_compute(network: NetworkConfig | None, compute: Compute) -> None:
+def check_network_compute(network: NetworkConfig | None, compute: Compute, region: str) -> None:
     """``[network]`` places an ECS service: refused (``ValueError``) with another backend, or where the
     tasks could not run."""
     if network is None:
@@ -166,3 +186,4 @@ def check_network_compute(network: NetworkConfig | None, compute: Compute) -> No
             f'{compute.value} (set [app] compute = "ecs", or remove [network])'
         )
     network.check()
+    network.check_zones(region)

@@ -130,3 +130,38 @@ def test_a_network_that_cannot_run_the_tasks_is_refused(
 def test_public_ips_make_a_vpc_without_nat_work(tmp_path: Path) -> None:
     config = _load(tmp_path, "dev", ECS, set_key("network", {"nat": "none", "assign_public_ip": True}))
     assert config.network_settings.nat_for(production=False) is NatGateways.NONE
+
+
+def test_pinned_zones_set_the_zone_count(tmp_path: Path) -> None:
+    zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+    network = _load(tmp_path, "dev", ECS, set_key("network", {"availability_zones": zones})).network_settings
+    assert network.zone_count == 3 and network.availability_zones == tuple(zones)
+
+
+@pytest.mark.parametrize(
+    ("network", "key", "rule"),
+    [
+        (
+            {"availability_zones": ["eu-west-1a", "eu-west-1b"]},
+            "network.availability_zones",
+            "zones of us-east-1",
+        ),
+        ({"availability_zones": ["us-east-1a", "us-east-1a"]}, "network.availability_zones", "different"),
+        ({"availability_zones": ["us-east-1a"]}, "network.availability_zones", "2 or 3"),
+        (
+            {"availability_zones": ["us-east-1a", "us-east-1b"], "az_count": 3},
+            "network.az_count",
+            "both alike",
+        ),
+        (
+            {**EXISTING, "availability_zones": ["us-east-1a", "us-east-1b"]},
+            "network.availability_zones",
+            "vpc_id",
+        ),
+    ],
+)
+def test_pinned_zones_are_the_regions_own(
+    tmp_path: Path, network: dict[str, object], key: str, rule: str
+) -> None:
+    message = _refused(tmp_path, "dev", ECS, set_key("network", network))
+    assert key in message and rule in message

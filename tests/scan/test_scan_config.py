@@ -23,18 +23,31 @@ SCAN_ROOTS = (
 )
 
 # What each skip is for: the stacks whose results it may suppress, and nothing more.
+BOOTSTRAP = {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"}
+ECS_ALL = {"ecs-dev", "ecs-stg", "ecs-prd", "ecs-local"}
 INTENDED = {
-    "CKV_AWS_136": {"dev", "local"},  # customer KMS key: ECR
-    "CKV_AWS_149": {"dev", "local"},  # customer KMS key: secrets
-    "CKV_AWS_158": {"dev", "local"},  # customer KMS key: log group
-    "CKV2_AWS_57": {"dev"},  # secret rotation (local rotates with a stub Lambda on the emulator)
-    "CKV_AWS_338": {"dev", "stg", "local"},  # log retention >= 1 year
-    "CKV_AWS_309": {"dev", "stg", "prd", "local"},  # the deliberately public GET /v1/status route
-    "CKV2_AWS_34": {"dev", "stg", "prd", "local"},  # the published outputs: non-secret String parameters
-    "CKV2_AWS_62": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},
-    "CKV_AWS_144": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},
-    "CKV_AWS_145": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},
-    "CKV_AWS_18": {"bootstrap-dev", "bootstrap-stg", "bootstrap-prd", "bootstrap-local"},
+    "CKV_AWS_136": {"dev", "local", "ecs-dev", "ecs-local"},  # customer KMS key: ECR
+    "CKV_AWS_149": {"dev", "local", "ecs-dev", "ecs-local"},  # customer KMS key: secrets
+    "CKV_AWS_158": {"dev", "local", "ecs-dev", "ecs-local"},  # customer KMS key: log group
+    "CKV2_AWS_57": {"dev", "ecs-dev"},  # secret rotation (local rotates with a stub Lambda on the emulator)
+    "CKV_AWS_338": {"dev", "stg", "local", "ecs-dev", "ecs-stg", "ecs-local"},  # log retention >= 1 year
+    "CKV_AWS_309": {"dev", "stg", "prd", "local"} | ECS_ALL,  # the deliberately public GET /v1/status route
+    "CKV2_AWS_34": {"dev", "stg", "prd", "local"}
+    | ECS_ALL,  # published outputs: non-secret String parameters
+    "CKV2_AWS_62": BOOTSTRAP | {"ecs-stg", "ecs-prd"},  # state bucket; access-log bucket
+    "CKV_AWS_144": BOOTSTRAP | {"ecs-stg", "ecs-prd"},
+    "CKV_AWS_145": BOOTSTRAP | {"ecs-stg", "ecs-prd"},  # access logs: ELB writes only to SSE-S3 buckets
+    "CKV_AWS_18": BOOTSTRAP | {"ecs-stg", "ecs-prd"},
+    "CKV_AWS_21": {"ecs-stg", "ecs-prd"},  # access-log bucket: objects written once, expired at 90 days
+    "CKV_AWS_260": ECS_ALL,  # :80 open: redirects to HTTPS (dev: no domain, plain HTTP)
+    "CKV2_AWS_28": ECS_ALL,  # WAF: the organisation's choice
+    "CKV_AWS_2": {"ecs-dev"},  # dev without a domain: plain HTTP
+    "CKV_AWS_103": {"ecs-dev"},
+    "CKV_AWS_378": {"ecs-dev"},
+    "CKV2_AWS_20": {"ecs-dev"},
+    "CKV_AWS_150": {"ecs-dev", "ecs-local"},  # deletion protection: stg and prd only
+    "CKV_AWS_91": {"ecs-dev", "ecs-local"},  # access logs: stg and prd only
+    "CKV_AWS_333": {"ecs-dev"},  # the dev sample's tasks take public IPs (no NAT)
 }
 # prd must satisfy these itself (customer key, rotation, a year of logs); stg all but retention.
 PRD_MUST_PASS = ("CKV_AWS_136", "CKV_AWS_149", "CKV_AWS_158", "CKV2_AWS_57", "CKV_AWS_338")
@@ -313,3 +326,20 @@ def test_build_settings():
     assert re.search(r"^ARG PNPM_VERSION=\d+\.\d+\.\d+$", DOCKERFILE, re.MULTILINE)
     assert "ARG NEXT_PUBLIC_API_URL" in DOCKERFILE
     assert "latest" not in "\n".join(INSTRUCTIONS)
+
+
+# The ECS sample's stg and prd satisfy these themselves: HTTPS only, deletion protection, access logs,
+# no public IPs on tasks (the organisation policy enforces the first three at synth).
+ECS_PROTECTED_MUST_PASS = (
+    "CKV_AWS_2",
+    "CKV_AWS_103",
+    "CKV2_AWS_20",
+    "CKV_AWS_150",
+    "CKV_AWS_91",
+    "CKV_AWS_333",
+)
+
+
+@pytest.mark.parametrize("check_id", ECS_PROTECTED_MUST_PASS)
+def test_no_skip_covers_ecs_stg_or_prd_for_https_protection_logs_and_private_tasks(check_id):
+    assert not _covered(check_id) & {"ecs-stg", "ecs-prd"}
