@@ -6,6 +6,7 @@ A generated ECS project's own ``make test`` runs in ``make new-projects`` (scrip
 from __future__ import annotations
 
 import io
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -14,7 +15,14 @@ import pytest
 
 from constructs_lib.compute.web_service import Compute
 from constructs_lib.deploy.cli import main
-from constructs_lib.scaffold import NewProject, ScaffoldError, render_project
+from constructs_lib.scaffold import (
+    NewProject,
+    ScaffoldError,
+    check_project,
+    format_report,
+    new_project,
+    render_project,
+)
 from constructs_lib.scaffold import new as new_module
 from constructs_lib.scaffold.new import summary
 from constructs_lib.scaffold.project_files import COMPUTE_ADVICE
@@ -170,6 +178,21 @@ def test_only_the_compute_dependent_files_differ(apprunner, ecs):
         "Makefile", "README.md", "config/dev.toml", "config/prd.toml", "config/stg.toml",
         "pyproject.toml", "tests/test_stacks.py",
     ]  # fmt: skip
+
+
+# -- a real run ------------------------------------------------------------------------------------------
+def test_new_writes_an_ecs_project_that_synthesizes_where_app_runner_does_not_run(tmp_path):
+    result = new_project("acme", region="ca-central-1", compute=Compute.ECS, target=tmp_path / "acme")
+    assert result.compute is Compute.ECS
+    snapshots = result.target / "tests/__snapshots__/test_stacks"
+    for env, nat_gateways in (("dev", 1), ("stg", 1), ("prd", 2)):  # nat: single, or per_az in prd
+        stack = json.loads((snapshots / f"test_snapshot[{env}].json").read_text())
+        resources = stack["resource"]
+        (service,) = resources["aws_ecs_service"].values()
+        assert service["name"] == f"acme-{env}-web"  # what the project's own test_names_and_region reads
+        assert "aws_apprunner_service" not in resources
+        assert len(resources["aws_nat_gateway"]) == nat_gateways, env
+    assert format_report(check_project(result.target))[-1] == "ok: no problems"
 
 
 # -- what new prints -------------------------------------------------------------------------------------
