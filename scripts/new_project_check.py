@@ -26,7 +26,8 @@ Outside the repository (a temporary folder), from this checkout:
    synth, snapshots, ``terraform validate``) in the active venv. Its Python and workflows are the
    mono-repo's but for the ECS branch of ``tests/test_stacks.py``, so lint and types are not re-run
    and its ``.github/`` must equal the mono-repo's byte for byte (the gate runs when it has nothing
-   to compare with).
+   to compare with). Measured on 2 busy cores: ~120 s (``new`` 8 s; install in the active venv ~40 s,
+   ``cora-infra check`` 9 s, pytest 58 s) beside the mono-repo's ~175 s.
 
     .venv/bin/python scripts/new_project_check.py [--keep] [--layout monorepo|two-repo|ecs ...]
 """
