@@ -36,7 +36,7 @@ import boto3
 from moto.core import config as moto_config
 from moto.server import ThreadedMotoServer
 
-from devtools import moto_domains, moto_faults, moto_rotation
+from devtools import moto_domains, moto_ecs, moto_faults, moto_rotation
 from devtools.apprunner.moto_checks import MotoChecks
 from devtools.apprunner_emulator import AppRunnerEmulator
 
@@ -156,6 +156,7 @@ def running(
     moto_faults.install()  # refuse what AWS refuses: a deploy that passes here must not fail there
     moto_domains.install()  # certificates issued on DNS records, domain names shaped as AWS's
     moto_domains.set_instant_dns_changes(not dns_change_wait)
+    moto_ecs.install()  # ECS, ALB and Application Auto Scaling as Terraform sees them in AWS
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     # No Docker here: Lambda invocations (API routes, secret rotation) are stubs that succeed. Set

@@ -82,6 +82,7 @@ class CoraAppStack(TerraformStack):
             region=config.region,
             account_id=config.account_id,
             emulator=config.emulator,
+            network=config.app.compute is Compute.ECS,
             tags={**config.tags, "project": config.project, "environment": env, "managed-by": "cora-infra"},
         )
         apply_backend(self, backend or config.s3_backend)

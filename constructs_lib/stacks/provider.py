@@ -23,22 +23,29 @@ def add_aws_provider(
     tags: Mapping[str, str],
     account_id: str | None = None,
     emulator: EmulatorConfig | None = None,
+    network: bool = False,
 ) -> _aws.AwsProvider:
-    """Configure the AWS provider of ``stack`` (pointed at local emulators when ``emulator`` is set)."""
+    """Configure the AWS provider of ``stack`` (pointed at local emulators when ``emulator`` is set).
+
+    ``network``: the stack builds VPC, load balancer, ECS and Application Auto Scaling resources (the
+    ECS backend), whose services the emulator settings then point at moto too.
+    """
     provider = _aws.AwsProvider(
         stack,
         "aws",
         region=region,
         allowed_account_ids=[account_id] if account_id else None,
         default_tags=[_aws.AwsProviderDefaultTags(tags=dict(tags))],
-        **_emulator_settings(stack, emulator),
+        **_emulator_settings(stack, emulator, network=network),
     )
     stack.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
     stack.add_override("terraform.required_version", REQUIRED_TERRAFORM)
     return provider
 
 
-def _emulator_settings(stack: TerraformStack, emulator: EmulatorConfig | None) -> dict[str, Any]:
+def _emulator_settings(
+    stack: TerraformStack, emulator: EmulatorConfig | None, *, network: bool
+) -> dict[str, Any]:
     """Settings that point every service we use at the local emulators."""
     if emulator is None:
         return {}
@@ -56,12 +63,15 @@ def _emulator_settings(stack: TerraformStack, emulator: EmulatorConfig | None) -
         default=emulator.apprunner_endpoint,
         description="App Runner emulator URL (set by python -m devtools.emulators)",
     ).string_value
+    # The ECS backend's services on moto too. Security group rules that reference another group plan
+    # clean only when the provider knows the account (it asks moto's STS: 123456789012).
+    ecs = {"applicationautoscaling": moto, "ec2": moto, "ecs": moto, "elbv2": moto} if network else {}
     return {
         # Emulators accept any credentials; these are not secrets.
         "access_key": "test",
         "secret_key": "test",
         "skip_credentials_validation": True,
-        "skip_requesting_account_id": True,
+        "skip_requesting_account_id": not network,
         "skip_metadata_api_check": "true",
         "skip_region_validation": True,
         "s3_use_path_style": True,
@@ -80,6 +90,7 @@ def _emulator_settings(stack: TerraformStack, emulator: EmulatorConfig | None) -
                 secretsmanager=moto,
                 ssm=moto,
                 sts=moto,
+                **ecs,
             )
         ],
     }
