@@ -1,4 +1,4 @@
-"""cora-infra: cdktf constructs for a containerised Next.js app on App Runner behind an HTTP API.
+"""cora-infra: cdktf constructs for a containerised Next.js app on App Runner or ECS Fargate, and its API.
 
 The public API is everything in ``__all__``; other names are private and may change. Versions follow
 semantic versioning (see CHANGELOG.md).
