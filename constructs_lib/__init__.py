@@ -92,7 +92,7 @@ _ON_FIRST_USE = {
     "FargateCpu": "constructs_lib.compute.fargate_sizes",
     "FargateService": "constructs_lib.compute.fargate_service",
     "FargateServiceProps": "constructs_lib.compute.fargate_service",
-    "CpuArchitecture": "constructs_lib.compute.fargate_task",
+    "CpuArchitecture": "constructs_lib.compute.fargate_sizes",
     "FargateCustomDomain": "constructs_lib.compute.fargate_domain",
     "FargateCustomDomainProps": "constructs_lib.compute.fargate_domain",
     "WebLoadBalancer": "constructs_lib.network.load_balancer",
@@ -105,8 +105,7 @@ _ON_FIRST_USE = {
 if TYPE_CHECKING:
     from constructs_lib.compute.fargate_domain import FargateCustomDomain, FargateCustomDomainProps
     from constructs_lib.compute.fargate_service import FargateService, FargateServiceProps
-    from constructs_lib.compute.fargate_sizes import FargateCpu
-    from constructs_lib.compute.fargate_task import CpuArchitecture
+    from constructs_lib.compute.fargate_sizes import CpuArchitecture, FargateCpu
     from constructs_lib.compute.web_service import Compute, WebDomain, WebService
     from constructs_lib.network.load_balancer import WebLoadBalancer, WebLoadBalancerProps
     from constructs_lib.network.placement import NatGateways, Network
