@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator
 from constructs_lib import _aws
 from constructs_lib._runtime.ids import unique_id
 from constructs_lib._runtime.validation import FROZEN, check_kms_key_arn
+from constructs_lib.iam.statements import deny_insecure_transport
 
 # S3 bucket naming rules (general purpose buckets).
 _BUCKET = re.compile(
@@ -248,22 +249,7 @@ class StateBucket(Construct):
         tls_only = _aws.DataAwsIamPolicyDocument(
             self,
             "tls-only",
-            statement=[
-                _aws.DataAwsIamPolicyDocumentStatement(
-                    sid="DenyInsecureTransport",
-                    effect="Deny",
-                    actions=["s3:*"],
-                    resources=[bucket_arn, f"{bucket_arn}/*"],
-                    principals=[
-                        _aws.DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])
-                    ],
-                    condition=[
-                        _aws.DataAwsIamPolicyDocumentStatementCondition(
-                            test="Bool", variable="aws:SecureTransport", values=["false"]
-                        )
-                    ],
-                )
-            ],
+            statement=[deny_insecure_transport(bucket_arn)],
         )
         # After the public access block: S3 refuses policy changes while it is being set.
         _aws.S3BucketPolicy(

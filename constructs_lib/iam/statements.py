@@ -162,3 +162,20 @@ def grant(
     policy = _aws.IamRolePolicy(grantor, id_, name=name, role=role.name, policy=document.json)
     grants[key] = policy
     return policy
+
+
+def deny_insecure_transport(bucket_arn: str) -> _aws.DataAwsIamPolicyDocumentStatement:
+    """A bucket policy statement that refuses every request to the bucket and its objects made without
+    TLS (``aws:SecureTransport`` false)."""
+    return _aws.DataAwsIamPolicyDocumentStatement(
+        sid="DenyInsecureTransport",
+        effect="Deny",
+        actions=["s3:*"],
+        resources=[bucket_arn, f"{bucket_arn}/*"],
+        principals=[_aws.DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])],
+        condition=[
+            _aws.DataAwsIamPolicyDocumentStatementCondition(
+                test="Bool", variable="aws:SecureTransport", values=["false"]
+            )
+        ],
+    )

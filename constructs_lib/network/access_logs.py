@@ -18,6 +18,7 @@ from constructs import Construct
 from constructs_lib import _aws
 from constructs_lib._runtime.ids import unique_id
 from constructs_lib._runtime.refs import Address
+from constructs_lib.iam.statements import deny_insecure_transport
 
 __all__ = ["ACCESS_LOG_DAYS", "AccessLogsBucket", "bucket_prefix"]
 
@@ -121,20 +122,7 @@ class AccessLogsBucket(Construct):
                         )
                     ],
                 ),
-                _aws.DataAwsIamPolicyDocumentStatement(
-                    sid="DenyInsecureTransport",
-                    effect="Deny",
-                    actions=["s3:*"],
-                    resources=[bucket_arn, f"{bucket_arn}/*"],
-                    principals=[
-                        _aws.DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])
-                    ],
-                    condition=[
-                        _aws.DataAwsIamPolicyDocumentStatementCondition(
-                            test="Bool", variable="aws:SecureTransport", values=["false"]
-                        )
-                    ],
-                ),
+                deny_insecure_transport(bucket_arn),
             ],
         )
         # After the public access block: S3 refuses policy changes while it is being set.
