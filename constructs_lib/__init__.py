@@ -4,7 +4,7 @@ The public API is everything in ``__all__``; other names are private and may cha
 semantic versioning (see CHANGELOG.md).
 """
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 # First: starts the jsii kernel as one node process, before anything imports cdktf (see _runtime/kernel.py).
 import constructs_lib._runtime.kernel  # noqa: F401, I001

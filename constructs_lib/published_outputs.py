@@ -22,11 +22,14 @@ from constructs_lib._runtime.validation import FROZEN, is_secret_like
 __all__ = [
     "API_URL",
     "APP_URL",
+    "CLUSTER_ARN",
+    "COMPUTE",
     "DEPLOY_APP_POLICY_ARN",
     "ECR_REPOSITORY_URL",
     "INFRA_PLAN_POLICY_ARN",
     "SERVICE_ARN",
     "STATE_LOCK",
+    "TASK_FAMILY",
     "PublishedOutputs",
     "PublishedOutputsProps",
     "parameter_prefix",
@@ -42,6 +45,12 @@ DEPLOY_APP_POLICY_ARN: Final = "DEPLOY_APP_POLICY_ARN"
 """The managed policy a deploy-app role needs (``<project>-<env>-deploy-app``)."""
 INFRA_PLAN_POLICY_ARN: Final = "INFRA_PLAN_POLICY_ARN"
 """The managed policy of the infra plan role (``<project>-<env>-infra-plan``: state, no secret values)."""
+COMPUTE: Final = "COMPUTE"
+"""The web service's backend: ``ecs``; absent: App Runner (stacks of cora-infra 0.4 publish none)."""
+CLUSTER_ARN: Final = "CLUSTER_ARN"
+"""ECS only: the cluster of the service (``SERVICE_ARN`` is then the ECS service's ARN)."""
+TASK_FAMILY: Final = "TASK_FAMILY"
+"""ECS only: the service's task definition family (its app container is named ``web``)."""
 
 _NAME = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")

@@ -102,7 +102,45 @@ def _secretsmanager(call: Call, arn: str) -> list[Request]:
 
 
 def _logs(call: Call, arn: str) -> list[Request]:
-    return [Request(f"logs:{call.operation}", f"{arn}:log-group:{call.params['logGroupName']}")]
+    group = f"{arn}:log-group:{call.params['logGroupName']}"
+    if call.operation == "GetLogEvents":  # authorised on the log stream
+        return [Request("logs:GetLogEvents", f"{group}:log-stream:{call.params['logStreamName']}")]
+    return [Request(f"logs:{call.operation}", group)]
+
+
+def _ecs_arn(arn: str, kind: str, name: str) -> str:
+    """A name or an ARN of an ECS ``kind`` (cluster, service, task) → its ARN."""
+    return name if name.startswith("arn:") else f"{arn}:{kind}/{name}"
+
+
+def _ecs(call: Call, arn: str) -> list[Request]:
+    """Per the Service Authorization Reference for ECS: services and tasks by ARN with the ``ecs:cluster``
+    key; ``ListTasks`` (no container instance with Fargate), ``DescribeTaskDefinition`` and
+    ``RegisterTaskDefinition`` on ``*``; the roles a revision names are passed to ``ecs-tasks``; tags on
+    a new revision need ``ecs:TagResource`` with ``ecs:CreateAction``."""
+    params, action = call.params, f"ecs:{call.operation}"
+    if call.operation in ("DescribeTaskDefinition", "RegisterTaskDefinition"):
+        requests = [Request(action, "*")]
+        if call.operation == "RegisterTaskDefinition":
+            passed = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+            roles = sorted(
+                {str(params[key]) for key in ("executionRoleArn", "taskRoleArn") if params.get(key)}
+            )
+            requests += [Request("iam:PassRole", role, passed) for role in roles]
+            if params.get("tags"):
+                revision = f"{arn}:task-definition/{params['family']}:*"
+                created = {"ecs:CreateAction": "RegisterTaskDefinition"}
+                requests.append(Request("ecs:TagResource", revision, created))
+        return requests
+    cluster = _ecs_arn(arn, "cluster", params.get("cluster", "default"))
+    short = cluster.rsplit("/", 1)[-1]
+    where = {"ecs:cluster": cluster}
+    if call.operation == "ListTasks":
+        return [Request(action, "*", where)]
+    if call.operation == "DescribeTasks":
+        return [Request(action, _ecs_arn(arn, f"task/{short}", t), where) for t in params["tasks"]]
+    names = params["services"] if call.operation == "DescribeServices" else [params["service"]]
+    return [Request(action, _ecs_arn(arn, f"service/{short}", name), where) for name in names]
 
 
 def _s3(call: Call, arn: str) -> list[Request]:
@@ -131,6 +169,17 @@ _MAPPINGS: dict[tuple[str, str], Callable[[Call, str], list[Request]]] = {
     },
     **{("secretsmanager", op): _secretsmanager for op in ("DescribeSecret", "GetSecretValue")},
     **{("logs", op): _logs for op in ("FilterLogEvents", "GetLogEvents")},
+    **{
+        ("ecs", op): _ecs
+        for op in (
+            "DescribeServices",
+            "UpdateService",
+            "DescribeTaskDefinition",
+            "RegisterTaskDefinition",
+            "ListTasks",
+            "DescribeTasks",
+        )
+    },
     **{("s3", op): _s3 for op in ("PutObject", "GetObject", "DeleteObject", "HeadObject")},
 }
 

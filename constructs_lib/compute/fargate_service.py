@@ -15,6 +15,7 @@ from constructs import Construct
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from constructs_lib import _aws
+from constructs_lib import published_outputs as published
 from constructs_lib._runtime.ids import unique_id
 from constructs_lib._runtime.refs import Address
 from constructs_lib._runtime.validation import (
@@ -54,9 +55,10 @@ __all__ = [
 ]
 
 #: Published output names a deploy of an ECS service reads (beside ``SERVICE_ARN`` and ``APP_URL``).
-OUTPUT_COMPUTE = "COMPUTE"
-OUTPUT_CLUSTER_ARN = "CLUSTER_ARN"
-OUTPUT_TASK_FAMILY = "TASK_FAMILY"
+# The published parameters a deploy reads beyond SERVICE_ARN and APP_URL (names of published_outputs).
+OUTPUT_COMPUTE = published.COMPUTE
+OUTPUT_CLUSTER_ARN = published.CLUSTER_ARN
+OUTPUT_TASK_FAMILY = published.TASK_FAMILY
 
 _SERVICE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 # AWS refuses load balancer names starting with "internal-" and security group names with "sg-".

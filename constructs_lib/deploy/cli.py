@@ -30,9 +30,10 @@ from constructs_lib import __version__
 from constructs_lib import published_outputs as published
 from constructs_lib.compute.ecr_repo import HEALTHY_TAG_PREFIX
 from constructs_lib.deploy.app import Clients, DeployRequest, deploy_app
+from constructs_lib.deploy.ecs import EcsClients, EcsTarget, deploy_ecs
 from constructs_lib.deploy.errors import BadInputError, DeployFailedError, DeployInterruptedError
 from constructs_lib.deploy.health import DEFAULT_HEALTH_PATH
-from constructs_lib.deploy.outputs import read_all, read_required
+from constructs_lib.deploy.outputs import read_all, read_required, require
 from constructs_lib.errors import ConfigError
 from constructs_lib.scaffold.cli import COMMANDS as PROJECT_COMMANDS
 from constructs_lib.scaffold.cli import add_commands, run_command
@@ -174,7 +175,11 @@ def _deploy(args: argparse.Namespace, out: TextIO) -> int:
     names = [published.ECR_REPOSITORY_URL, published.SERVICE_ARN, published.STATE_LOCK]
     if args.health_url is None:
         names.append(published.APP_URL)
-    values = read_required(_client("ssm", args.region), args.project, args.env, names)
+    optional = (published.COMPUTE, published.CLUSTER_ARN, published.TASK_FAMILY)
+    values = read_required(_client("ssm", args.region), args.project, args.env, names, optional=optional)
+    compute = values.get(published.COMPUTE, "apprunner")  # absent: a stack from before ECS, App Runner
+    if compute not in ("apprunner", "ecs"):
+        raise BadInputError(f"{published.COMPUTE} {compute!r}: this cora-infra deploys 'apprunner' or 'ecs'")
     who, run = _lock_owner()
     image = f"{values[published.ECR_REPOSITORY_URL]}:{args.tag}"
     request = DeployRequest(
@@ -193,10 +198,22 @@ def _deploy(args: argparse.Namespace, out: TextIO) -> int:
         poll_interval=args.poll_interval,
         say=lambda line: print(line, file=out, flush=True),
     )
+    if compute == "ecs":
+        return _deploy_ecs(args, values, request)
     clients = Clients(
         **{name: _client(name, args.region) for name in ("ecr", "apprunner", "s3", "secretsmanager", "logs")}
     )
     deploy_app(clients, request)
+    return 0
+
+
+def _deploy_ecs(args: argparse.Namespace, values: dict[str, str], request: DeployRequest) -> int:
+    require(values, args.project, args.env, (published.CLUSTER_ARN, published.TASK_FAMILY))
+    clients = EcsClients(
+        **{name: _client(name, args.region) for name in ("ecr", "ecs", "s3", "secretsmanager", "logs")}
+    )
+    target = EcsTarget(cluster_arn=values[published.CLUSTER_ARN], task_family=values[published.TASK_FAMILY])
+    deploy_ecs(clients, request, target)
     return 0
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from constructs_lib.deploy.errors import BadInputError
 from constructs_lib.published_outputs import parameter_prefix
 
-__all__ = ["read_all", "read_required"]
+__all__ = ["read_all", "read_required", "require"]
 
 
 def _hint(prefix: str) -> str:
@@ -35,15 +35,23 @@ def read_all(ssm: Any, project: str, environment: str) -> dict[str, str]:
     return dict(sorted(values.items()))
 
 
-def read_required(ssm: Any, project: str, environment: str, names: Iterable[str]) -> dict[str, str]:
-    """The values ``names``; :class:`BadInputError` naming every missing parameter."""
+def read_required(
+    ssm: Any, project: str, environment: str, names: Iterable[str], optional: Iterable[str] = ()
+) -> dict[str, str]:
+    """The values ``names`` (and those of ``optional`` that exist, in the same call);
+    :class:`BadInputError` naming every missing one of ``names``."""
     prefix = parameter_prefix(project, environment)
-    wanted = {f"{prefix}/{name}": name for name in names}
+    required = {f"{prefix}/{name}": name for name in names}
+    wanted = {**{f"{prefix}/{name}": name for name in optional}, **required}
     found = ssm.get_parameters(Names=sorted(wanted))
     values = {wanted[p["Name"]]: p["Value"] for p in found["Parameters"]}
-    missing = sorted(
-        set(found.get("InvalidParameters", [])) | (set(wanted) - {f"{prefix}/{n}" for n in values})
-    )
+    require(values, project, environment, required.values())
+    return values
+
+
+def require(values: dict[str, str], project: str, environment: str, names: Iterable[str]) -> None:
+    """:class:`BadInputError` naming every one of ``names`` that ``values`` lacks."""
+    prefix = parameter_prefix(project, environment)
+    missing = sorted(f"{prefix}/{name}" for name in names if name not in values)
     if missing:
         raise BadInputError(f"missing SSM parameter(s) {', '.join(missing)}: {_hint(prefix)}")
-    return values

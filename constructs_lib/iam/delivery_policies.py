@@ -16,8 +16,14 @@ the environment, so the stack creates it and a team attaches it:
   request's code runs with this role: it can plan, it cannot read a secret value or the parameters
   and objects a key protects.
 
-Statements come from :func:`deploy_app_statements` and :func:`infra_plan_statements`, pure functions of
-the ARNs, so tests check the calls the deploy tool makes against exactly what the stack grants.
+An ECS environment's ``deploy-app`` policy (:class:`EcsDeployTargets`, :func:`ecs_deploy_app_statements`)
+allows what the ECS path of ``deploy-app`` calls instead of App Runner's: read and update the one service,
+register revisions of its task definition family (passing its execution and task roles to ECS tasks
+only), read why its tasks stopped and their log lines.
+
+Statements come from :func:`deploy_app_statements`, :func:`ecs_deploy_app_statements` and
+:func:`infra_plan_statements`, pure functions of the ARNs, so tests check the calls the deploy tool
+makes against exactly what the stack grants.
 """
 
 from __future__ import annotations
@@ -34,8 +40,10 @@ from constructs_lib.iam.statements import PolicyStatement, policy_document
 __all__ = [
     "DeliveryPolicies",
     "DeployAppTargets",
+    "EcsDeployTargets",
     "InfraPlanTargets",
     "deploy_app_statements",
+    "ecs_deploy_app_statements",
     "infra_plan_statements",
     "partition_of",
 ]
@@ -95,6 +103,33 @@ class DeployAppTargets:
     state: InfraPlanTargets
 
 
+@dataclass(frozen=True)
+class EcsDeployTargets:
+    """What one ECS environment's app deploys touch (ARNs and names, or tokens in a stack)."""
+
+    partition: str
+    region: str
+    account: str
+    parameter_path: str
+    """``/<project>/<env>``: the published outputs."""
+    repository_arn: str
+    cluster_name: str
+    service_name: str
+    task_family: str
+    """The service's task definition family: the deploy registers its revisions."""
+    execution_role_arn: str
+    task_role_arn: str
+    log_group_name: str
+    """The ``awslogs`` group of the service's containers."""
+    secret_arns: tuple[str, ...]
+    state: InfraPlanTargets
+
+    @property
+    def cluster_arn(self) -> str:
+        """The cluster's ARN (the ``ecs:cluster`` condition key's value)."""
+        return f"arn:{self.partition}:ecs:{self.region}:{self.account}:cluster/{self.cluster_name}"
+
+
 def _state_key_use(state: InfraPlanTargets, actions: tuple[str, ...], sid: str) -> list[PolicyStatement]:
     if state.state_kms_key_arn is None:
         return []
@@ -104,11 +139,10 @@ def _state_key_use(state: InfraPlanTargets, actions: tuple[str, ...], sid: str) 
     ]
 
 
-def deploy_app_statements(targets: DeployAppTargets) -> tuple[PolicyStatement, ...]:
-    """Every permission ``cora-infra deploy-app`` and the deploy-app workflow use, and no other."""
-    arn = f"arn:{targets.partition}"
-    where = f"{targets.region}:{targets.account}"
-    statements = [
+def _outputs_and_images(
+    targets: DeployAppTargets | EcsDeployTargets, arn: str, where: str
+) -> list[PolicyStatement]:
+    return [
         PolicyStatement(
             sid="ReadPublishedOutputs",
             actions=("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"),
@@ -124,6 +158,22 @@ def deploy_app_statements(targets: DeployAppTargets) -> tuple[PolicyStatement, .
         ),
         # AWS accepts GetAuthorizationToken only on "*"; it grants no access to any image.
         PolicyStatement(sid="RegistryLogin", actions=(AUTH_TOKEN_ACTION,), resources=("*",)),
+    ]
+
+
+def _environment_lock(state: InfraPlanTargets) -> list[PolicyStatement]:
+    return [
+        PolicyStatement(sid="EnvironmentLock", actions=LOCK_ACTIONS, resources=(state.lock_object_arn,)),
+        *_state_key_use(state, ("kms:Decrypt", "kms:GenerateDataKey"), "EnvironmentLockKey"),
+    ]
+
+
+def deploy_app_statements(targets: DeployAppTargets) -> tuple[PolicyStatement, ...]:
+    """Every permission ``cora-infra deploy-app`` and the deploy-app workflow use, and no other."""
+    arn = f"arn:{targets.partition}"
+    where = f"{targets.region}:{targets.account}"
+    statements = [
+        *_outputs_and_images(targets, arn, where),
         PolicyStatement(
             sid="DeployTheService",
             actions=DEPLOY_APP_SERVICE_ACTIONS,
@@ -145,11 +195,72 @@ def deploy_app_statements(targets: DeployAppTargets) -> tuple[PolicyStatement, .
             actions=("logs:FilterLogEvents",),
             resources=(f"{arn}:logs:{where}:log-group:/aws/apprunner/{targets.service_name}/*",),
         ),
-        PolicyStatement(
-            sid="EnvironmentLock", actions=LOCK_ACTIONS, resources=(targets.state.lock_object_arn,)
-        ),
+        *_environment_lock(targets.state),
     ]
-    statements += _state_key_use(targets.state, ("kms:Decrypt", "kms:GenerateDataKey"), "EnvironmentLockKey")
+    return tuple(statements)
+
+
+def ecs_deploy_app_statements(targets: EcsDeployTargets) -> tuple[PolicyStatement, ...]:
+    """Every permission the ECS path of ``cora-infra deploy-app`` and the deploy-app workflow use.
+
+    Resource scoping follows AWS's Service Authorization Reference for Amazon ECS ("Actions defined by
+    Amazon Elastic Container Service"): ``DescribeServices``/``UpdateService`` take the ``service``
+    resource and the ``ecs:cluster`` key; ``DescribeTasks`` the ``task`` resource; ``ListTasks`` names a
+    ``container-instance`` resource, which Fargate tasks have none of, so it is granted on ``*`` with the
+    ``ecs:cluster`` condition; ``DescribeTaskDefinition`` lists no resource type (``*`` only), and
+    ``RegisterTaskDefinition`` is granted on ``*`` because the revision it creates has no ARN before
+    the call (only tag condition keys apply). Registering with tags needs ``ecs:TagResource`` with
+    ``ecs:CreateAction`` (ECS's tagging authorisation), on the family's revisions only.
+    """
+    arn = f"arn:{targets.partition}"
+    where = f"{targets.region}:{targets.account}"
+    in_cluster = {("ArnEquals", "ecs:cluster"): (targets.cluster_arn,)}
+    statements = [
+        *_outputs_and_images(targets, arn, where),
+        PolicyStatement(
+            sid="DeployTheService",
+            actions=("ecs:DescribeServices", "ecs:UpdateService"),
+            resources=(f"{arn}:ecs:{where}:service/{targets.cluster_name}/{targets.service_name}",),
+            conditions=in_cluster,
+        ),
+        PolicyStatement(
+            sid="RegisterRevisions",
+            actions=("ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"),
+            resources=("*",),
+        ),
+        PolicyStatement(
+            sid="TagNewRevisions",
+            actions=("ecs:TagResource",),
+            resources=(f"{arn}:ecs:{where}:task-definition/{targets.task_family}:*",),
+            conditions={("StringEquals", "ecs:CreateAction"): ("RegisterTaskDefinition",)},
+        ),
+        PolicyStatement(
+            sid="ListStoppedTasks", actions=("ecs:ListTasks",), resources=("*",), conditions=in_cluster
+        ),
+        PolicyStatement(
+            sid="ReadStoppedTasks",
+            actions=("ecs:DescribeTasks",),
+            resources=(f"{arn}:ecs:{where}:task/{targets.cluster_name}/*",),
+            conditions=in_cluster,
+        ),
+        PolicyStatement(
+            sid="PassTheTaskRoles",
+            actions=("iam:PassRole",),
+            resources=tuple(sorted({targets.execution_role_arn, targets.task_role_arn})),
+            conditions={("StringEquals", "iam:PassedToService"): ("ecs-tasks.amazonaws.com",)},
+        ),
+        PolicyStatement(
+            sid="CheckSecretsHaveValues",
+            actions=("secretsmanager:DescribeSecret",),
+            resources=targets.secret_arns,
+        ),
+        PolicyStatement(
+            sid="ReadTaskLogs",
+            actions=("logs:GetLogEvents",),
+            resources=(f"{arn}:logs:{where}:log-group:{targets.log_group_name}:log-stream:*",),
+        ),
+        *_environment_lock(targets.state),
+    ]
     return tuple(statements)
 
 
@@ -211,19 +322,24 @@ class DeliveryPolicies(Construct):
         id_: str,
         *,
         prefix: str,
-        deploy_app: DeployAppTargets,
+        deploy_app: DeployAppTargets | EcsDeployTargets,
         tags: dict[str, str] | None = None,
     ) -> None:
         with unique_id("DeliveryPolicies", scope, id_):
             super().__init__(scope, id_)
         self.targets = deploy_app
         env = prefix
+        statements = (
+            ecs_deploy_app_statements(deploy_app)
+            if isinstance(deploy_app, EcsDeployTargets)
+            else deploy_app_statements(deploy_app)
+        )
         self.deploy_app = _aws.IamPolicy(
             self,
             "deploy-app",
             name=f"{env}-deploy-app",
             description=f"cora-infra deploy-app of {env}: push, deploy, check, roll back under the lock",
-            policy=policy_document(self, "deploy-app-document", deploy_app_statements(deploy_app)).json,
+            policy=policy_document(self, "deploy-app-document", statements).json,
             tags=tags or None,
         )
         self.infra_plan = _aws.IamPolicy(

@@ -31,8 +31,12 @@ from constructs_lib.policy.model import Json, Resource, Rule, Violation, blocks,
 
 __all__ = ["RULES", "RULE_IDS", "Resource", "Rule", "Violation", "evaluate", "image_tag_of", "resources_of"]
 
-# Actions AWS only accepts on the resource "*": they act on no particular resource.
-ACTIONS_REQUIRING_STAR = frozenset({AUTH_TOKEN_ACTION})
+# Actions AWS only accepts on the resource "*" (the Service Authorization Reference lists no resource
+# type for them): the registry login; ECS's DescribeTaskDefinition and RegisterTaskDefinition (a new
+# revision has no ARN before the call); ListTasks, scoped in practice by its ecs:cluster condition.
+ACTIONS_REQUIRING_STAR = frozenset(
+    {AUTH_TOKEN_ACTION, "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "ecs:ListTasks"}
+)
 MIN_PRD_LOG_RETENTION_DAYS = 30
 STRICT_CORS_ENVIRONMENTS = frozenset({Environment.STG, Environment.PRD})
 PRODUCTION = frozenset({Environment.PRD})

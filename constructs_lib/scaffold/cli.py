@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from constructs_lib.api.feature_modules import ModuleLayout
+from constructs_lib.compute.web_service import Compute
 
 __all__ = ["COMMANDS", "add_commands", "run_command"]
 
@@ -24,13 +25,23 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         description="Create a CORA infra project: ./<project> (mono-repo) or ./<project>-infra (two-repo).",
     )
     new.add_argument("project", help="2-24 lowercase letters, digits or '-': every AWS name starts with it")
-    new.add_argument("--region", required=True, help="AWS region with App Runner, e.g. eu-west-1")
+    new.add_argument(
+        "--region", required=True, help="AWS region, e.g. eu-west-1 (with App Runner unless --compute ecs)"
+    )
     new.add_argument(
         "--layout",
         choices=[layout.value for layout in ModuleLayout],
         default=ModuleLayout.MONOREPO.value,
         help="monorepo (default): infra, app and packages in one repository; two-repo: <project>-infra "
         "beside the app repository <project>-stack",
+    )
+    new.add_argument(
+        "--compute",
+        choices=[compute.value for compute in Compute],
+        default=Compute.APPRUNNER.value,
+        help="what runs the web container in every environment ([app] compute): apprunner (default; AWS "
+        "closed App Runner to new customers on 30 April 2026, a new AWS account cannot use it) or ecs "
+        "(ECS Fargate behind an Application Load Balancer, in a VPC the stack creates)",
     )
     new.add_argument(
         "--domain",
@@ -69,6 +80,7 @@ def _new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             domain=args.domain,
             target=args.dir,
             library_url=args.library_url,
+            compute=Compute(args.compute),
         )
     except ScaffoldError as error:
         for line in str(error).splitlines():

@@ -2,8 +2,9 @@
 
 The order is what makes "nothing written" true for every refusal:
 
-1. the options are checked (project name against every AWS name derived from it, region, domain,
-   the cora-infra repository's URL, target folder): all problems are reported at once;
+1. the options are checked (project name against every AWS name derived from it, region (one with
+   App Runner for ``compute=apprunner``, any AWS region for ``ecs``), domain, the cora-infra
+   repository's URL, target folder): all problems are reported at once;
 2. every file is rendered in memory with Jinja2 (``templates/``, delimiters ``<%= %>``/``<% %>`` so
    that GitHub's ``${{ }}``, TOML's ``[[ ]]`` and shell stay literal) and parsed back (TOML, JSON,
    Python);
@@ -32,6 +33,7 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from constructs_lib import __version__
 from constructs_lib._runtime.validation import check_project_name
 from constructs_lib.api.feature_modules import ModuleLayout
+from constructs_lib.compute.web_service import Compute
 from constructs_lib.dns.names import check_host_name
 from constructs_lib.errors import CoraInfraError
 from constructs_lib.scaffold.library_source import (
@@ -44,13 +46,14 @@ from constructs_lib.scaffold.library_source import (
 )
 from constructs_lib.scaffold.project_files import (
     ACTIONS,
+    COMPUTE_ADVICE,
     DEV_PINS,
     ENVIRONMENTS,
     FILES,
     environment_settings,
     stack_names,
 )
-from constructs_lib.scaffold.regions import region_problem
+from constructs_lib.scaffold.regions import AWS_REGIONS, region_problem
 
 __all__ = ["NewProject", "ScaffoldError", "default_target", "new_project", "render_project"]
 
@@ -68,6 +71,8 @@ class NewProject:
     """What :func:`new_project` wrote."""
 
     target: Path
+    compute: Compute
+    """The backend of every environment's web service (``[app] compute``)."""
     files: tuple[str, ...]
     """Every file written, relative to ``target``, sorted."""
     stacks: tuple[str, ...]
@@ -91,13 +96,23 @@ def _library_url(library_url: str | None) -> tuple[str, str | None]:
     return url, library_url_problem(url)
 
 
-def _option_problems(project: str, region: str, domain: str | None, library_problem: str | None) -> list[str]:
+def _region_problem(region: str, compute: Compute) -> str | None:
+    if compute is Compute.APPRUNNER:
+        return region_problem(region)
+    if region not in AWS_REGIONS:  # ECS and Fargate run in every commercial region
+        return f"--region {region!r} is not an AWS region; choose one of: {', '.join(sorted(AWS_REGIONS))}"
+    return None
+
+
+def _option_problems(
+    project: str, region: str, domain: str | None, library_problem: str | None, compute: Compute
+) -> list[str]:
     problems = []
     try:
         check_project_name(project)
     except ValueError as err:
         problems.append(str(err))
-    problem = region_problem(region)
+    problem = _region_problem(region, compute)
     if problem:
         problems.append(problem)
     if domain is not None:
@@ -132,13 +147,17 @@ def _target_problem(target: Path) -> str | None:
 
 
 def _context(
-    project: str, region: str, layout: ModuleLayout, domain: str | None, library_url: str
+    project: str, region: str, layout: ModuleLayout, domain: str | None, library_url: str, *, compute: Compute
 ) -> dict[str, Any]:
     return {
         "project": project,
         "region": region,
         "layout": layout.value,
         "monorepo": layout is ModuleLayout.MONOREPO,
+        "compute": compute.value,
+        "ecs": compute is Compute.ECS,
+        "backend": "ECS Fargate" if compute is Compute.ECS else "App Runner",
+        "service_kind": "ECS service" if compute is Compute.ECS else "App Runner service",
         "domain": domain,
         "repo_name": default_target(project, layout),
         "stack_repo": f"{project}-stack",
@@ -153,7 +172,7 @@ def _context(
         "credential_helper": GIT_CREDENTIAL_HELPER,
         "pins": DEV_PINS,
         "uses": {key: action.uses for key, action in ACTIONS.items()},
-        "environments": [environment_settings(e, project, region, domain) for e in ENVIRONMENTS],
+        "environments": [environment_settings(e, project, region, domain, compute) for e in ENVIRONMENTS],
         "stacks": stack_names(),
     }
 
@@ -192,14 +211,15 @@ def render_project(
     layout: ModuleLayout = ModuleLayout.MONOREPO,
     domain: str | None = None,
     library_url: str | None = None,
+    compute: Compute = Compute.APPRUNNER,
 ) -> dict[str, str]:
     """Every file of the project (relative path → text), rendered in memory; the snapshots are not
     among them (they need a synth: :func:`new_project`). Raises :class:`ScaffoldError` on bad options."""
     url, library_problem = _library_url(library_url)
-    problems = _option_problems(project, region, domain, library_problem)
+    problems = _option_problems(project, region, domain, library_problem, compute)
     if problems:
         raise ScaffoldError("\n".join(problems))
-    return _render(_context(project, region, layout, domain, url), layout)
+    return _render(_context(project, region, layout, domain, url, compute=compute), layout)
 
 
 def _render(context: Mapping[str, Any], layout: ModuleLayout) -> dict[str, str]:
@@ -258,23 +278,26 @@ def new_project(
     domain: str | None = None,
     target: Path | None = None,
     library_url: str | None = None,
+    compute: Compute = Compute.APPRUNNER,
 ) -> NewProject:
     """Create the project in ``target`` (default ``./<project>``, two-repo ``./<project>-infra``).
 
     ``library_url`` is the https URL of the cora-infra git repository the project installs from, at the
     tag ``v<this version>`` (default: :func:`~constructs_lib.scaffold.library_source.default_library_url`).
+    ``compute`` is every environment's ``[app] compute``: App Runner (the default; closed to new AWS
+    customers since 30 April 2026) or ECS Fargate behind a load balancer, in a VPC (``[network]``).
     Raises :class:`ScaffoldError`, with nothing written, for a bad project name, region, domain or
     library URL, or a target that exists and is not an empty folder.
     """
     folder = (target or Path(default_target(project, layout))).absolute()
     url, library_problem = _library_url(library_url)
-    problems = _option_problems(project, region, domain, library_problem)
+    problems = _option_problems(project, region, domain, library_problem, compute)
     target_problem = _target_problem(folder)
     if target_problem:
         problems.append(target_problem)
     if problems:
         raise ScaffoldError("\n".join(problems))
-    files = _render(_context(project, region, layout, domain, url), layout)
+    files = _render(_context(project, region, layout, domain, url, compute=compute), layout)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
@@ -301,16 +324,22 @@ def new_project(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return NewProject(
-        target=folder, files=tuple(sorted([*files, *snapshots])), stacks=tuple(expected), library_url=url
+        target=folder,
+        compute=compute,
+        files=tuple(sorted([*files, *snapshots])),
+        stacks=tuple(expected),
+        library_url=url,
     )
 
 
 def summary(result: NewProject, *, layout: ModuleLayout) -> Sequence[str]:
-    """What the CLI prints after a successful ``new``: where, what, and the two commands."""
+    """What the CLI prints after a successful ``new``: where, what, the two commands, and what the
+    choice of compute means (App Runner: a new AWS account cannot use it)."""
     where = result.target
     return [
         f"created {where} ({layout.value} layout): {len(result.files)} files, "
         f"stacks {', '.join(result.stacks)}",
+        *COMPUTE_ADVICE[result.compute],
         f"next: cd {where.name} && make test    # install, lint, type-check, synth, snapshots, validate",
         "      make synth                       # Terraform JSON in cdktf.out/stacks/<stack>/",
         f"cora-infra comes from git+{result.library_url}@v{__version__} (private): your git credentials, "

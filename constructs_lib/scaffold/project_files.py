@@ -11,9 +11,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from constructs_lib.api.feature_modules import ModuleLayout
+from constructs_lib.compute.web_service import Compute
 from constructs_lib.environment import Environment
 
-__all__ = ["ACTIONS", "DEV_PINS", "ENVIRONMENTS", "FILES", "FileSpec", "environment_settings", "stack_names"]
+__all__ = [
+    "ACTIONS",
+    "COMPUTE_ADVICE",
+    "DEV_PINS",
+    "ENVIRONMENTS",
+    "FILES",
+    "FileSpec",
+    "environment_settings",
+    "stack_names",
+]
 
 ENVIRONMENTS = (Environment.DEV, Environment.STG, Environment.PRD)
 
@@ -107,7 +117,11 @@ def stack_names() -> list[str]:
 
 
 def environment_settings(
-    environment: Environment, project: str, region: str, domain: str | None
+    environment: Environment,
+    project: str,
+    region: str,
+    domain: str | None,
+    compute: Compute = Compute.APPRUNNER,
 ) -> dict[str, Any]:
     """The values ``config/<env>.toml`` is rendered with."""
     env = environment.value
@@ -131,4 +145,28 @@ def environment_settings(
         "domain": host,
         "placeholder_domain": placeholder and host is not None,
         "force_delete_images": environment is Environment.DEV,
+        # The [network] defaults the config applies with compute = "ecs" (shown commented out): prd
+        # survives the loss of a zone's NAT gateway, dev and stg save one NAT gateway per extra zone.
+        "nat": "per_az" if prd else "single",
+        "ecs": compute is Compute.ECS,
     }
+
+
+#: What ``cora-infra new`` prints about the compute it chose, two lines each (the generated README's
+#: "App Runner or ECS" says the same at more length).
+COMPUTE_ADVICE: Mapping[Compute, tuple[str, str]] = {
+    Compute.APPRUNNER: (
+        "compute: App Runner, closed to new customers since 30 April 2026: a new AWS account cannot use "
+        "it (accounts that used it keep it); there, use --compute ecs.",
+        'ECS Fargate (--compute ecs, or [app] compute = "ecs" later) adds a VPC, tasks up to 16 vCPU / '
+        "120 GB and ARM64; App Runner is simpler and cheaper at low traffic (no ALB ~USD 16+/month, no NAT "
+        "~USD 32/month).",
+    ),
+    Compute.ECS: (
+        "compute: ECS Fargate behind an ALB, in a VPC the stack creates ([network] in config/<env>.toml): "
+        "any AWS account (App Runner takes no new customers since 30 April 2026), up to 16 vCPU / 120 GB, "
+        "ARM64.",
+        "App Runner (existing accounts only) is simpler and cheaper at low traffic: no ALB (~USD 16+/month), "
+        "no NAT gateway (~USD 32/month each). README: 'App Runner or ECS'.",
+    ),
+}

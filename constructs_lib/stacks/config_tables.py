@@ -6,17 +6,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from enum import Enum
 from typing import Annotated
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     Field,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from constructs_lib import (
     ApiRoute,
@@ -126,13 +130,40 @@ class StateConfig(BaseModel):
         return check_kms_key_arn("kms_key_id", value)
 
 
-def _fargate_memory(value: str) -> str:
-    if not value.isdigit() or int(value) not in fargate_memory_values():
-        raise ValueError(
-            f"{value!r} is not a memory size (MB) of App Runner or Fargate; App Runner: "
-            f"{', '.join(m.value for m in Memory)}; Fargate: 512-122880 by cpu"
-        )
-    return value
+def _one_of(values: Sequence[str]) -> str:
+    """Pydantic's own wording for an enum: ``'a', 'b' or 'c'``."""
+    quoted = [repr(v) for v in values]
+    return f"{', '.join(quoted[:-1])} or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+
+
+def _on_ecs(info: ValidationInfo) -> bool:
+    return info.data.get("compute") is Compute.ECS
+
+
+def _cpu(value: object, info: ValidationInfo) -> object:
+    """App Runner's member when App Runner has the value, else Fargate's: one error, in the words of an
+    enum's, listing the backend's values (the model's rule says when a value needs the other backend)."""
+    text = value.value if isinstance(value, Enum) else value
+    if isinstance(text, str):
+        if text in {c.value for c in Cpu}:
+            return Cpu(text)
+        if text in {c.value for c in FargateCpu}:
+            return FargateCpu(text)
+    allowed = [c.value for c in (FargateCpu if _on_ecs(info) else Cpu)]
+    raise PydanticCustomError("enum", f"Input should be {_one_of(allowed)}")
+
+
+def _memory(value: object, info: ValidationInfo) -> object:
+    """App Runner's member when App Runner has the value, else a Fargate size (MB, as text)."""
+    text = value.value if isinstance(value, Enum) else value
+    if isinstance(text, str):
+        if text in {m.value for m in Memory}:
+            return Memory(text)
+        if text.isdigit() and int(text) in fargate_memory_values():
+            return text
+    if _on_ecs(info):
+        raise PydanticCustomError("enum", "Input should be a Fargate memory size in MB (512-122880, by cpu)")
+    raise PydanticCustomError("enum", f"Input should be {_one_of([m.value for m in Memory])}")
 
 
 class AppConfig(BaseModel):
@@ -146,12 +177,9 @@ class AppConfig(BaseModel):
     image_tag: ImageTag
     """The tag deployed when the service is created (later deploys move it outside Terraform)."""
     port: int = Field(default=3000, strict=True, ge=1, le=65535)
-    # Left to right: a value both backends accept is App Runner's enum member (Fargate's only if not).
-    cpu: Cpu | FargateCpu = Field(default=Cpu.ONE_VCPU, union_mode="left_to_right")
+    cpu: Annotated[Cpu | FargateCpu, BeforeValidator(_cpu)] = Cpu.ONE_VCPU
     """CPU units (1024 = 1 vCPU). App Runner: 256-4096; Fargate also 8192 and 16384."""
-    memory: Memory | Annotated[str, AfterValidator(_fargate_memory)] = Field(
-        default=Memory.TWO_GB, union_mode="left_to_right"
-    )
+    memory: Annotated[Memory | str, BeforeValidator(_memory)] = Memory.TWO_GB
     """MB, a pair with ``cpu`` that the backend offers."""
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     auto_scaling: AutoScaling = Field(default_factory=AutoScaling)

@@ -37,7 +37,7 @@ from constructs_lib import (
 from constructs_lib import published_outputs as published
 from constructs_lib._runtime.ids import unique_id
 from constructs_lib.compute.web_service import Compute, WebDomain, WebService
-from constructs_lib.iam.delivery_policies import partition_of
+from constructs_lib.iam.delivery_policies import EcsDeployTargets, partition_of
 from constructs_lib.policy.rules import PROTECTED_ENVIRONMENTS
 from constructs_lib.stacks.config import EnvConfig
 from constructs_lib.stacks.provider import add_aws_provider
@@ -211,17 +211,40 @@ class CoraAppStack(TerraformStack):
             state_kms_key_arn=backend.kms_key_id,
         )
         account = _aws.DataAwsCallerIdentity(self, "account")
-        targets = DeployAppTargets(
-            partition=partition_of(config.region),
-            region=config.region,
-            account=account.account_id,
-            parameter_path=parameter_prefix(config.project, config.environment.value),
-            repository_arn=self.repository.repository_arn,
-            service_name=config.name("web"),
-            access_role_arn=self.web.deploy_roles.role_arns[0],
-            secret_arns=tuple(secret.arn for secret in self.secrets.by_env_name.values()),
-            state=state,
-        )
+        secret_arns = tuple(secret.arn for secret in self.secrets.by_env_name.values())
+        targets: DeployAppTargets | EcsDeployTargets
+        if self.web.compute is Compute.ECS:
+            from constructs_lib.compute.fargate_service import FargateService  # noqa: PLC0415 - ECS only
+
+            assert isinstance(self.web, FargateService)  # what compute ECS builds
+            name = config.name("web")
+            targets = EcsDeployTargets(
+                partition=partition_of(config.region),
+                region=config.region,
+                account=account.account_id,
+                parameter_path=parameter_prefix(config.project, config.environment.value),
+                repository_arn=self.repository.repository_arn,
+                cluster_name=name,
+                service_name=name,
+                task_family=self.web.task_family,
+                execution_role_arn=self.web.execution_role_arn,
+                task_role_arn=self.web.task_role_arn,
+                log_group_name=self.web.props.log_group_name,
+                secret_arns=secret_arns,
+                state=state,
+            )
+        else:
+            targets = DeployAppTargets(
+                partition=partition_of(config.region),
+                region=config.region,
+                account=account.account_id,
+                parameter_path=parameter_prefix(config.project, config.environment.value),
+                repository_arn=self.repository.repository_arn,
+                service_name=config.name("web"),
+                access_role_arn=self.web.deploy_roles.role_arns[0],
+                secret_arns=secret_arns,
+                state=state,
+            )
         prefix = f"{config.project}-{config.environment.value}"
         return DeliveryPolicies(self, "delivery-policies", prefix=prefix, deploy_app=targets)
 

@@ -146,8 +146,8 @@ def test_calls_map_to_the_resources_iam_authorises():
 
 
 def test_an_unmapped_call_is_an_error_not_a_pass():
-    with pytest.raises(KeyError, match="no IAM mapping for ecs:UpdateService"):
-        authorisations(Call("ecs", "us-east-1", "UpdateService", {}), account="1")
+    with pytest.raises(KeyError, match="no IAM mapping for ecs:DeleteService"):
+        authorisations(Call("ecs", "us-east-1", "DeleteService", {}), account="1")
     with pytest.raises(KeyError, match="pass the ARN"):
         authorisations(
             Call("secretsmanager", "us-east-1", "DescribeSecret", {"SecretId": "cora/dev/X"}), account="1"
