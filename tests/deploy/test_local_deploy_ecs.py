@@ -1,8 +1,10 @@
 """End to end on emulators, the ECS sample (examples/ecs/config, ``[app] compute = "ecs"``): bootstrap →
 phase 1 (everything but the ECS service, its scaling and the secret rotation) → image tag and secret
 values → ``cora-infra preflight`` → phase 2 (the service) → no-change plan → what exists, read back with
-boto3 and compared with the config → destroy. No AWS account: moto, with :mod:`devtools.moto_ecs`
-making ECS, the load balancer and Application Auto Scaling answer as AWS does.
+boto3 and compared with the config → ``cora-infra deploy-app`` of a second tag (ECS deployments as
+:mod:`devtools.ecs` emulates them), its re-run, and a plan that still has no changes → destroy.
+No AWS account: moto, with :mod:`devtools.moto_ecs` making ECS, the load balancer and Application Auto
+Scaling answer as AWS does.
 
 Tests run in file order and share one set of emulators and working directories.
 """
@@ -16,14 +18,18 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.compute.ecr_repo import HEALTHY_TAG_PREFIX
+from constructs_lib.deploy import cli as deploy_cli
 from constructs_lib.deploy import main as deploy_main
 from constructs_lib.deploy.preflight import check as preflight_check
 from constructs_lib.stacks import load_config
-from devtools.emulators import Emulators, running, seed, seed_hosted_zone
-from devtools.local_values import fill
+from devtools import ecs
+from devtools.aws_calls import CallRecorder
+from devtools.emulators import ACCOUNT_ID, Emulators, running, seed, seed_hosted_zone
+from devtools.local_values import fill, push_stub_image
 from tests.conftest import ROOT
 from tests.deploy import domain_checks, ecs_checks
-from tests.deploy.local_stack import stack_dir, synth, timed
+from tests.deploy.local_stack import deployed_policy, refused_calls, stack_dir, synth, timed
 from tests.deploy.terraform_cli import terraform
 
 pytestmark = [pytest.mark.deploy, pytest.mark.terraform]
@@ -32,6 +38,7 @@ ENV = "local"
 CONFIG_DIR = ROOT / "examples" / "ecs" / "config"
 NAME = "cora-local-web"
 TAG = "0.1.0"
+NEXT_TAG = "0.2.0"
 STATE_BUCKET = "cora-terraform-state-local"
 TIMINGS: dict[str, float] = {}
 
@@ -65,6 +72,16 @@ def aws(emulators: Emulators, env: dict[str, str]) -> Iterator[Any]:
             if key.startswith("AWS_"):
                 patch.setenv(key, value)
         yield emulators.client
+
+
+@pytest.fixture(scope="module")
+def health(emulators: Emulators) -> Iterator[ecs.HealthServer]:
+    """ECS deployments that roll out (and the app's health URL behind the load balancer) as ECS runs
+    them, from the deploy tool's step on: Terraform created the service on moto_ecs alone."""
+    ecs.install(deployment_seconds=0.2)
+    with ecs.HealthServer(account=ACCOUNT_ID, region=emulators.region) as server:
+        yield server
+    ecs.uninstall()
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +187,66 @@ def test_the_network_and_the_scaling_are_as_configured(aws):
 
 def test_the_published_outputs_name_the_ecs_service(aws):
     ecs_checks.check_published(aws, load_config(ENV, CONFIG_DIR))
+
+
+def _healthy_marks(aws: Any, tag: str) -> list[str]:
+    (image,) = aws("ecr").describe_images(repositoryName=NAME, imageIds=[{"imageTag": tag}])["imageDetails"]
+    return [t for t in image["imageTags"] if t.startswith(HEALTHY_TAG_PREFIX)]
+
+
+def test_the_deploy_tool_deploys_a_new_tag_within_the_deployed_policy(work, env, aws, health, monkeypatch):
+    config = load_config(ENV, CONFIG_DIR)
+    published = ecs_checks.published(aws, config)
+    before = ecs_checks.service(aws, config)["taskDefinition"]
+    push_stub_image(aws("ecr"), NAME, NEXT_TAG)
+    recorder = CallRecorder()
+    monkeypatch.setattr(deploy_cli, "_client", recorder.wrap(deploy_cli._client))
+    argv = ["deploy-app", "--env", ENV, "--tag", NEXT_TAG, "--poll-interval", "0.1"]
+    argv += ["--health-url", health.health_url(published["SERVICE_ARN"])]
+    with timed(TIMINGS, "deploy-app"):
+        assert deploy_main(argv) == 0
+    after = ecs_checks.service(aws, config)
+    revision = lambda arn: int(arn.rsplit(":", 1)[1])  # noqa: E731
+    assert revision(after["taskDefinition"]) == revision(before) + 1
+    assert [(d["status"], d["rolloutState"]) for d in after["deployments"]] == [("PRIMARY", "COMPLETED")]
+    assert after["deployments"][0]["taskDefinition"] == after["taskDefinition"]
+    definition = aws("ecs").describe_task_definition(taskDefinition=after["taskDefinition"])["taskDefinition"]
+    (container,) = definition["containerDefinitions"]
+    assert container["image"] == f"{published['ECR_REPOSITORY_URL']}:{NEXT_TAG}"
+    assert len(_healthy_marks(aws, NEXT_TAG)) == 1
+    # Every call it made is allowed by the ECS deploy-app policy the stack deployed (ARNs as resolved).
+    calls = recorder.take()
+    assert {c.operation for c in calls} >= {"GetParameters", "RegisterTaskDefinition", "UpdateService"}
+    assert refused_calls(calls, deployed_policy(aws, published["DEPLOY_APP_POLICY_ARN"])) == []
+
+
+def test_a_rerun_of_the_deploy_registers_nothing_and_terraform_still_plans_no_change(
+    work, env, aws, health, capsys
+):
+    config = load_config(ENV, CONFIG_DIR)
+    running = ecs_checks.service(aws, config)["taskDefinition"]
+    health_url = health.health_url(ecs_checks.published(aws, config)["SERVICE_ARN"])
+    capsys.readouterr()
+    argv = [
+        "deploy-app",
+        "--env",
+        ENV,
+        "--tag",
+        NEXT_TAG,
+        "--poll-interval",
+        "0.1",
+        "--health-url",
+        health_url,
+    ]
+    assert deploy_main(argv) == 0
+    assert "check: the service already runs" in capsys.readouterr().out
+    assert ecs_checks.service(aws, config)["taskDefinition"] == running
+    newest = aws("ecs").describe_task_definition(taskDefinition=NAME)["taskDefinition"]["taskDefinitionArn"]
+    assert newest == running  # no revision registered
+    assert len(_healthy_marks(aws, NEXT_TAG)) == 1
+    # The service ignores task_definition (and desired_count): a deploy is not drift.
+    plan = terraform("plan", "-detailed-exitcode", "-input=false", cwd=work["local"], env=env, check=False)
+    assert plan.returncode == 0, f"the plan after a deploy is not empty:\n{plan.stdout[-6000:]}"
 
 
 def test_destroy_removes_everything(work, env, aws):
