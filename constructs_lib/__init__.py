@@ -1,4 +1,4 @@
-"""cora-infra: cdktf constructs for a containerised Next.js app on App Runner behind an HTTP API.
+"""cora-infra: cdktf constructs for a containerised Next.js app on App Runner or ECS Fargate, and its API.
 
 The public API is everything in ``__all__``; other names are private and may change. Versions follow
 semantic versioning (see CHANGELOG.md).
@@ -26,7 +26,12 @@ from constructs_lib.compute.app_runner_service import (
     HealthCheckProtocol,
     Memory,
 )
-from constructs_lib.iam.delivery_policies import DeliveryPolicies, DeployAppTargets, InfraPlanTargets
+from constructs_lib.iam.delivery_policies import (
+    DeliveryPolicies,
+    DeployAppTargets,
+    EcsDeployTargets,
+    InfraPlanTargets,
+)
 from constructs_lib.compute.ecr_repo import EcrRepo, EcrRepoProps, TagMutability
 from constructs_lib.environment import SHARED, Environment, PolicyEnvironment
 from constructs_lib.errors import ConfigError, CoraInfraError
@@ -87,21 +92,24 @@ _ON_FIRST_USE = {
     "FargateCpu": "constructs_lib.compute.fargate_sizes",
     "FargateService": "constructs_lib.compute.fargate_service",
     "FargateServiceProps": "constructs_lib.compute.fargate_service",
-    "CpuArchitecture": "constructs_lib.compute.fargate_task",
+    "CpuArchitecture": "constructs_lib.compute.fargate_sizes",
     "FargateCustomDomain": "constructs_lib.compute.fargate_domain",
     "FargateCustomDomainProps": "constructs_lib.compute.fargate_domain",
     "WebLoadBalancer": "constructs_lib.network.load_balancer",
     "WebLoadBalancerProps": "constructs_lib.network.load_balancer",
     "Network": "constructs_lib.network.placement",
+    "NatGateways": "constructs_lib.network.placement",
+    "Vpc": "constructs_lib.network.vpc",
+    "VpcProps": "constructs_lib.network.vpc",
 }
 if TYPE_CHECKING:
     from constructs_lib.compute.fargate_domain import FargateCustomDomain, FargateCustomDomainProps
     from constructs_lib.compute.fargate_service import FargateService, FargateServiceProps
-    from constructs_lib.compute.fargate_sizes import FargateCpu
-    from constructs_lib.compute.fargate_task import CpuArchitecture
+    from constructs_lib.compute.fargate_sizes import CpuArchitecture, FargateCpu
     from constructs_lib.compute.web_service import Compute, WebDomain, WebService
     from constructs_lib.network.load_balancer import WebLoadBalancer, WebLoadBalancerProps
-    from constructs_lib.network.placement import Network
+    from constructs_lib.network.placement import NatGateways, Network
+    from constructs_lib.network.vpc import Vpc, VpcProps
 
 
 def __getattr__(name: str) -> object:
@@ -139,6 +147,7 @@ __all__ = [
     "DeployAppTargets",
     "EcrRepo",
     "EcrRepoProps",
+    "EcsDeployTargets",
     "Environment",
     "FargateCpu",
     "FargateCustomDomain",
@@ -165,6 +174,7 @@ __all__ = [
     "ModularApiGateway",
     "ModularApiGatewayProps",
     "ModuleLayout",
+    "NatGateways",
     "Network",
     "OrganisationPolicy",
     "PolicyEnvironment",
@@ -182,6 +192,8 @@ __all__ = [
     "TagMutability",
     "Throttling",
     "Violation",
+    "Vpc",
+    "VpcProps",
     "WebDomain",
     "WebLoadBalancer",
     "WebLoadBalancerProps",

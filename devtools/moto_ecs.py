@@ -49,6 +49,8 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.models import ELBv2Backend, FakeLoadBalancer
 from moto.moto_api._internal import mock_random
 
+from devtools.ecs import deployments as ecs_deployments
+
 _ORIGINALS: dict[str, Any] = {}
 
 
@@ -164,7 +166,12 @@ def roll_out(backend: EC2ContainerServiceBackend, service: Service, *, new_deplo
     """Finish a service's deployment at once, as a healthy ECS rollout ends: ``desiredCount`` tasks of
     the service's task definition RUNNING (the others stopped), one ``PRIMARY`` deployment
     ``COMPLETED``, and the steady-state event. ``new_deployment`` starts a deployment with a new id
-    (a new task definition or a forced deployment); a count change keeps the current one."""
+    (a new task definition or a forced deployment); a count change keeps the current one.
+
+    When :mod:`devtools.ecs` models deployments over time (rollouts that take a while, fail, trip the
+    circuit breaker: the deploy tool's tests), it runs the tasks and the deployments, not this."""
+    if ecs_deployments.installed():
+        return
     cluster = backend.clusters[service.cluster_name]
     previous: dict[str, Any] | None = service.deployments[0] if service.deployments else None
     deployment_id: str = (

@@ -78,6 +78,25 @@ def check_cpu_memory(cpu: Cpu, memory: Memory) -> None:
         )
 
 
+def check_plain_environment(value: Mapping[str, str]) -> Mapping[str, str]:
+    """A service's plain environment: valid names, none that looks like a secret (``ValueError``)."""
+    for name in value:
+        check_env_var_name("environment", name)
+        if is_secret_like(name):
+            raise ValueError(
+                f"plain environment variable {name!r} looks like a secret ({SECRET_LIKE_RULE}); "
+                "pass it through `secrets` so it comes from Secrets Manager"
+            )
+    return value
+
+
+def check_secret_env_names(value: Mapping[str, Secret]) -> Mapping[str, Secret]:
+    """A service's secrets: their environment variable names are valid (``ValueError``)."""
+    for name in value:
+        check_env_var_name("secrets", name)
+    return value
+
+
 class HealthCheckProtocol(StrEnum):
     """How App Runner probes an instance."""
 
@@ -170,21 +189,12 @@ class AppRunnerServiceProps(BaseModel):
     @field_validator("environment")
     @classmethod
     def _environment(cls, value: Mapping[str, str]) -> Mapping[str, str]:
-        for name in value:
-            check_env_var_name("environment", name)
-            if is_secret_like(name):
-                raise ValueError(
-                    f"plain environment variable {name!r} looks like a secret ({SECRET_LIKE_RULE}); "
-                    "pass it through `secrets` so it comes from Secrets Manager"
-                )
-        return value
+        return check_plain_environment(value)
 
     @field_validator("secrets")
     @classmethod
     def _secrets(cls, value: Mapping[str, Secret]) -> Mapping[str, Secret]:
-        for name in value:
-            check_env_var_name("secrets", name)
-        return value
+        return check_secret_env_names(value)
 
     @field_validator("tags")
     @classmethod

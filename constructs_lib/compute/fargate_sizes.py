@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-__all__ = ["FARGATE_MEMORY", "FargateCpu", "check_fargate_cpu_memory", "fargate_memory_values"]
+__all__ = [
+    "FARGATE_MEMORY",
+    "CpuArchitecture",
+    "FargateCpu",
+    "check_fargate_cpu_memory",
+    "fargate_memory_values",
+]
 
 
 class FargateCpu(StrEnum):
@@ -22,6 +28,14 @@ class FargateCpu(StrEnum):
     FOUR_VCPU = "4096"
     EIGHT_VCPU = "8192"
     SIXTEEN_VCPU = "16384"
+
+
+class CpuArchitecture(StrEnum):
+    """The CPU the task runs on; the image must be built for it."""
+
+    X86_64 = "X86_64"
+    ARM64 = "ARM64"
+    """Graviton: about 20 % cheaper per vCPU-hour; needs an ``arm64`` (or multi-arch) image."""
 
 
 def _gib(first: int, last: int, step: int) -> tuple[int, ...]:

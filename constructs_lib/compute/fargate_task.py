@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from constructs import Construct
 
 from constructs_lib import _aws
 from constructs_lib.compute.ecr_repo import EcrRepo
+from constructs_lib.compute.fargate_sizes import CpuArchitecture
 from constructs_lib.iam.statements import PolicyStatement, grant, service_role
 from constructs_lib.network.load_balancer import fit_name
 from constructs_lib.secrets import Secret, grant_read_secrets
@@ -40,14 +40,6 @@ _MAX_ROLE_NAME = 64
 #: Task-local volumes mounted where a Next.js server writes, when the root filesystem is read-only:
 #: volume name -> container path. They live as long as the task (Fargate ephemeral storage).
 WRITABLE_PATHS: Mapping[str, str] = {"next-cache": "/app/.next/cache", "tmp": "/tmp"}
-
-
-class CpuArchitecture(StrEnum):
-    """The CPU the task runs on; the image must be built for it."""
-
-    X86_64 = "X86_64"
-    ARM64 = "ARM64"
-    """Graviton: about 20 % cheaper per vCPU-hour; needs an ``arm64`` (or multi-arch) image."""
 
 
 def container_definitions(

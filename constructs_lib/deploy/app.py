@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -199,15 +200,7 @@ class _Deploy:
         )
 
     def mark_healthy(self, image: str) -> None:
-        try:
-            tag = images.mark_healthy(self.clients.ecr, image, self.request.now())
-        except Exception as error:  # bookkeeping: the deploy itself was checked
-            self.say(
-                f"warning: could not mark {image} as healthy in ECR ({error}); a later rollback may miss it"
-            )
-            return
-        if tag:
-            self.say(f"marked: {image} ran healthy (ECR tag {tag})")
+        images.record_healthy(self.clients.ecr, image, self.request.now(), self.say)
 
     def cause(self, service: dict[str, Any], operation_id: str) -> str:
         """App Runner's own words for why ``operation_id`` failed, or where to look."""
@@ -229,17 +222,9 @@ class _Deploy:
             return self.verify_running(service)
         if status != RUNNING:
             raise DeployFailedError(f"refused: the service is {status}, not {RUNNING}; nothing was changed")
-        if not images.image_exists(self.clients.ecr, current):
-            gone = (
-                f"the image the service runs, {current}, is no longer in ECR (expired by the lifecycle "
-                "policy?): a failed deploy could not roll back to it"
-            )
-            if not request.allow_no_rollback:
-                raise BadInputError(
-                    f"refused: {gone}. Push that image again, or pass --allow-no-rollback to deploy "
-                    "without a rollback target; nothing was changed"
-                )
-            self.say(f"warning: {gone}; deploying anyway (--allow-no-rollback)")
+        images.check_rollback_target(
+            self.clients.ecr, current, allow_missing=request.allow_no_rollback, say=self.say
+        )
         self.say(f"deploy: {current} -> {request.image}")
         operation = self.update(service, request.image)
         outcome = self.wait(operation, deadline=request.clock() + request.timeout)
@@ -364,6 +349,25 @@ class _Deploy:
         )
 
 
+def environment_lock(s3: Any, request: DeployRequest) -> AbstractContextManager[object]:
+    """The environment's lock (Terraform's state lock file) for the deploy, or none without a lock URL."""
+    if request.lock_url is None or s3 is None:
+        return nullcontext()
+    return StateLock(
+        s3,
+        request.lock_url,
+        operation="cora-infra deploy-app",
+        who=request.lock_owner,
+        info=request.lock_info or f"deploy {request.image}",
+        timeout=request.lock_timeout,
+        poll_interval=request.poll_interval,
+        say=request.say,
+        clock=request.clock,
+        sleep=request.sleep,
+        now=request.now,
+    )
+
+
 def deploy_app(clients: Clients, request: DeployRequest) -> str:
     """Deploy ``request.image`` to the service; returns the success message.
 
@@ -379,21 +383,7 @@ def deploy_app(clients: Clients, request: DeployRequest) -> str:
     deploy = _Deploy(clients, request)
     try:
         deploy.check_secrets(deploy.describe())
-        if request.lock_url is None or clients.s3 is None:
-            return deploy.run()
-        with StateLock(
-            clients.s3,
-            request.lock_url,
-            operation="cora-infra deploy-app",
-            who=request.lock_owner,
-            info=request.lock_info or f"deploy {request.image}",
-            timeout=request.lock_timeout,
-            poll_interval=request.poll_interval,
-            say=request.say,
-            clock=request.clock,
-            sleep=request.sleep,
-            now=request.now,
-        ):
+        with environment_lock(clients.s3, request):
             return deploy.run()
     except KeyboardInterrupt as stop:
         raise deploy.interrupted(str(stop) or "SIGINT") from None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from constructs_lib.deploy import images
-from constructs_lib.deploy.app import DeployRequest
+from constructs_lib.deploy.app import DeployRequest, environment_lock
 from constructs_lib.deploy.checks import runtime_secret_problems
 from constructs_lib.deploy.ecs_tasks import (
     container_secrets,
@@ -33,7 +33,6 @@ from constructs_lib.deploy.ecs_tasks import (
 )
 from constructs_lib.deploy.errors import BadInputError, DeployFailedError, DeployInterruptedError
 from constructs_lib.deploy.health import check_health, health_url_for
-from constructs_lib.deploy.lock import StateLock
 
 __all__ = ["EcsClients", "EcsTarget", "deploy_ecs"]
 
@@ -177,15 +176,7 @@ class _EcsDeploy:
         )
 
     def mark_healthy(self, image: str) -> None:
-        try:
-            tag = images.mark_healthy(self.clients.ecr, image, self.request.now())
-        except Exception as error:  # bookkeeping: the deploy itself was checked
-            self.say(
-                f"warning: could not mark {image} as healthy in ECR ({error}); a later rollback may miss it"
-            )
-            return
-        if tag:
-            self.say(f"marked: {image} ran healthy (ECR tag {tag})")
+        images.record_healthy(self.clients.ecr, image, self.request.now(), self.say)
 
     # -------------------------------------------------------------- the deploy
     def run(self) -> str:
@@ -200,17 +191,9 @@ class _EcsDeploy:
         if running == request.image and base is current:
             return self.verify_running(current)
         self.check_secrets(base["taskDefinition"])
-        if not images.image_exists(self.clients.ecr, running):
-            gone = (
-                f"the image the service runs, {running}, is no longer in ECR (expired by the lifecycle "
-                "policy?): a failed deploy could not roll back to it"
-            )
-            if not request.allow_no_rollback:
-                raise BadInputError(
-                    f"refused: {gone}. Push that image again, or pass --allow-no-rollback to deploy "
-                    "without a rollback target; nothing was changed"
-                )
-            self.say(f"warning: {gone}; deploying anyway (--allow-no-rollback)")
+        images.check_rollback_target(
+            self.clients.ecr, running, allow_missing=request.allow_no_rollback, say=self.say
+        )
         self.say(f"deploy: {running} -> {request.image} (service on {revision_name(saved)})")
         ours = self.register(base, request.image)
         deployment = self.update(ours)
@@ -374,21 +357,7 @@ def deploy_ecs(clients: EcsClients, request: DeployRequest, target: EcsTarget) -
         )
     deploy = _EcsDeploy(clients, request, target)
     try:
-        if request.lock_url is None or clients.s3 is None:
-            return deploy.run()
-        with StateLock(
-            clients.s3,
-            request.lock_url,
-            operation="cora-infra deploy-app",
-            who=request.lock_owner,
-            info=request.lock_info or f"deploy {request.image}",
-            timeout=request.lock_timeout,
-            poll_interval=request.poll_interval,
-            say=request.say,
-            clock=request.clock,
-            sleep=request.sleep,
-            now=request.now,
-        ):
+        with environment_lock(clients.s3, request):
             return deploy.run()
     except KeyboardInterrupt as stop:
         raise deploy.interrupted(str(stop) or "SIGINT") from None

@@ -10,6 +10,7 @@ which push too, cannot expire the image a rollback needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,11 +20,13 @@ from constructs_lib.deploy.errors import BadInputError
 
 __all__ = [
     "HEALTHY_TAG_PREFIX",
+    "check_rollback_target",
     "healthy_tag",
     "image_exists",
     "image_id",
     "last_healthy",
     "mark_healthy",
+    "record_healthy",
     "repository_name",
 ]
 
@@ -121,3 +124,31 @@ def last_healthy(ecr: Any, repository_url: str, *, excluding: str | None = None)
     best = max(marked, key=_newest_mark)
     own = sorted(t for t in best.get("imageTags", []) if not t.startswith(HEALTHY_TAG_PREFIX))
     return f"{repository_url}:{own[0] if own else _newest_mark(best)}"
+
+
+def record_healthy(ecr: Any, image: str, now: datetime, say: Callable[[str], None]) -> None:
+    """:func:`mark_healthy`, saying so; a failure is only a warning (the deploy itself was checked)."""
+    try:
+        tag = mark_healthy(ecr, image, now)
+    except Exception as error:  # bookkeeping: the deploy itself was checked
+        say(f"warning: could not mark {image} as healthy in ECR ({error}); a later rollback may miss it")
+        return
+    if tag:
+        say(f"marked: {image} ran healthy (ECR tag {tag})")
+
+
+def check_rollback_target(ecr: Any, running: str, *, allow_missing: bool, say: Callable[[str], None]) -> None:
+    """Before anything changes: the image the service runs must still be in ECR, or a failed deploy
+    could not roll back to it. ``BadInputError`` unless ``allow_missing`` (then a warning)."""
+    if image_exists(ecr, running):
+        return
+    gone = (
+        f"the image the service runs, {running}, is no longer in ECR (expired by the lifecycle "
+        "policy?): a failed deploy could not roll back to it"
+    )
+    if not allow_missing:
+        raise BadInputError(
+            f"refused: {gone}. Push that image again, or pass --allow-no-rollback to deploy "
+            "without a rollback target; nothing was changed"
+        )
+    say(f"warning: {gone}; deploying anyway (--allow-no-rollback)")

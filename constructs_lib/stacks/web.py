@@ -66,6 +66,7 @@ def web_service(
             image_tag=app.image_tag,
             port=app.port,
             cpu=FargateCpu(app.cpu),
+            cpu_architecture=app.cpu_architecture,
             memory=int(app.memory),
             health_check=app.health_check,
             auto_scaling=app.auto_scaling,

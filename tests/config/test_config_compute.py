@@ -165,3 +165,11 @@ def test_pinned_zones_are_the_regions_own(
 ) -> None:
     message = _refused(tmp_path, "dev", ECS, set_key("network", network))
     assert key in message and rule in message
+
+
+def test_arm64_tasks_need_ecs(tmp_path: Path) -> None:
+    arm = set_key("app.cpu_architecture", "ARM64")
+    assert _load(tmp_path, "dev", ECS, arm).app.cpu_architecture.value == "ARM64"
+    message = _refused(tmp_path, "dev", arm)
+    assert "app" in message and "ARM64 needs ECS" in message and "x86_64 images only" in message
+    assert "'X86_64' or 'ARM64'" in _refused(tmp_path, "dev", ECS, set_key("app.cpu_architecture", "arm"))

@@ -175,7 +175,8 @@ def test_an_image_only_revision_left_by_a_failed_deploy_is_not_called_a_config_c
 
 
 def test_a_second_run_is_refused_by_the_lock(env):
-    env.fault(next_deployment_seconds=1.0)
+    # The first run's rollout lasts long enough that the second one meets its lock on a loaded machine.
+    env.fault(next_deployment_seconds=5.0)
     first: list[tuple[int, str, str]] = []
     thread = threading.Thread(target=lambda: first.append(env.deploy("v2")))
     thread.start()
