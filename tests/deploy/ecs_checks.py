@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from constructs_lib.compute.fargate_service import FargateServiceProps
+from constructs_lib.compute.fargate_props import FargateServiceProps
 from constructs_lib.compute.fargate_task import fargate_role_names
 from constructs_lib.deploy.preflight_ecs import ecs_service_exists
 from constructs_lib.stacks import EnvConfig
