@@ -15,7 +15,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform reads providers through this project's CLI config (offline mirror when one exists).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraformrc
 
-.PHONY: FORCE install warm wheel synth test lint lint-workflows typecheck unit deploy-tests deploy-tests-flow deploy-tests-rest scan consumer new-projects bench list deploy lock demo-local destroy clean clean-caches
+.PHONY: FORCE install warm wheel synth test lint lint-workflows typecheck unit deploy-tests deploy-tests-flow deploy-tests-ecs deploy-tests-rest scan consumer new-projects bench list deploy lock demo-local destroy clean clean-caches
 .DEFAULT_GOAL := test
 
 install: $(STAMP)/python $(STAMP)/node .terraformrc warm
@@ -60,8 +60,8 @@ synth: install
 ## the idle core), the test suite without them (unit, snapshot, terraform validate), the new-project
 ## and consumer checks, the security scan, lint, the workflow gate and mypy.
 test: install
-	$(MAKE) --no-print-directory --output-sync=target -j9 \
-	  deploy-tests-flow deploy-tests-rest unit new-projects consumer scan lint lint-workflows typecheck
+	$(MAKE) --no-print-directory --output-sync=target -j10 \
+	  deploy-tests-flow deploy-tests-ecs deploy-tests-rest unit new-projects consumer scan lint lint-workflows typecheck
 
 lint:
 	$(VENV)/bin/ruff check .
@@ -81,13 +81,18 @@ unit:
 ## The deploys of the local stacks to emulators (moto + the App Runner emulator), then destroy. Each test
 ## module starts its own emulators, so the first-deploy flow and the other modules run side by side
 ## (Terraform's waits overlap).
-deploy-tests: deploy-tests-flow deploy-tests-rest
+deploy-tests: deploy-tests-flow deploy-tests-ecs deploy-tests-rest
 
 deploy-tests-flow:
 	$(PY) -m pytest -m deploy -p no:cacheprovider tests/deploy/test_local_deploy.py
 
+## The ECS sample (examples/ecs/config) through the same phases on moto: ECS, load balancer, VPC, scaling.
+deploy-tests-ecs:
+	$(PY) -m pytest -m deploy -p no:cacheprovider tests/deploy/test_local_deploy_ecs.py
+
 deploy-tests-rest:
-	$(PY) -m pytest -m deploy -p no:cacheprovider --ignore=tests/deploy/test_local_deploy.py
+	$(PY) -m pytest -m deploy -p no:cacheprovider --ignore=tests/deploy/test_local_deploy.py \
+	  --ignore=tests/deploy/test_local_deploy_ecs.py
 
 ## Security scan: synthesize every stack, then checkov (stacks, Dockerfile, workflows) and hadolint.
 ## Fails on a failed check, a parsing error or crash, or a skip in .checkov.yaml without a reason.

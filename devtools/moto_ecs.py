@@ -16,6 +16,9 @@ moto (5.2.5) differs from AWS where an ECS environment's Terraform run (or a dep
 * ``RunTask`` of a Fargate task definition whose containers leave ``memory`` to the task level (as
   ours do) crashes on the missing value; so does any awsvpc task in a VPC without DNS hostnames (its
   network interface has no ``private_dns_name``, AWS's has none either and the task runs).
+* ELBv2 ``CreateLoadBalancer`` without ``Scheme`` (the AWS provider sends none for ``internal =
+  false``) stores no scheme, so ``DescribeLoadBalancers`` answers without one; AWS answers its
+  default, ``internet-facing``.
 * A security group rule that references another group keeps its ``Description`` in moto's
   ``UserIdGroupPairs`` but ``DescribeSecurityGroupRules`` answers it empty, so every plan wants to set
   the description of ``aws_vpc_security_group_*_rule`` with ``referenced_security_group_id`` again.
@@ -43,6 +46,7 @@ from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ecs.models import EC2ContainerServiceBackend, Service, Task, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.elbv2.models import ELBv2Backend, FakeLoadBalancer
 from moto.moto_api._internal import mock_random
 
 from devtools.ecs import deployments as ecs_deployments
@@ -291,6 +295,17 @@ def _delete_service(
     return service
 
 
+# ---------------------------------------------------------------- ELBv2 load balancers
+
+
+def _create_load_balancer(self: ELBv2Backend, *args: Any, **kwargs: Any) -> FakeLoadBalancer:
+    """moto's ``CreateLoadBalancer`` with AWS's default scheme when the request names none."""
+    if kwargs.get("scheme") is None:
+        kwargs["scheme"] = "internet-facing"
+    balancer: FakeLoadBalancer = _ORIGINALS["create_load_balancer"](self, *args, **kwargs)
+    return balancer
+
+
 # ---------------------------------------------------------------- EC2 security group rules
 
 
@@ -315,6 +330,8 @@ def install() -> None:
     _ORIGINALS["create_service"] = EC2ContainerServiceResponse.create_service
     _ORIGINALS["update_service"] = EC2ContainerServiceBackend.update_service
     _ORIGINALS["delete_service"] = EC2ContainerServiceBackend.delete_service
+    _ORIGINALS["create_load_balancer"] = ELBv2Backend.create_load_balancer
+    ELBv2Backend.create_load_balancer = _create_load_balancer  # type: ignore[method-assign]
     _ORIGINALS["task_resource_requirements"] = (
         EC2ContainerServiceBackend._calculate_task_resource_requirements
     )
@@ -337,6 +354,7 @@ def uninstall() -> None:
     if not _ORIGINALS:
         return
     ApplicationAutoScalingResponse.register_scalable_target = _ORIGINALS.pop("register_scalable_target")  # type: ignore[method-assign]
+    ELBv2Backend.create_load_balancer = _ORIGINALS.pop("create_load_balancer")  # type: ignore[method-assign]
     EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(  # type: ignore[method-assign]
         _ORIGINALS.pop("task_resource_requirements")
     )
