@@ -1,26 +1,19 @@
 """devtools.moto_ecs (installed by ``running()``): Application Auto Scaling keeps tags, ECS services keep
 their deployment settings and run their tasks, Fargate task definitions size their tasks, and security
-group rules keep the description of a referenced group; and the ECS Fargate + ALB fixture applies,
-re-plans clean and destroys on the emulators."""
+group rules keep the description of a referenced group, load balancers default to internet-facing.
+The whole ECS stack applies, re-plans clean and destroys in tests/deploy/test_local_deploy_ecs.py."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from devtools import moto_ecs
-from devtools.emulators import Emulators, running, seed_hosted_zone
-from tests.deploy.terraform_cli import terraform
 
 Client = Callable[[str], Any]
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "ecs_moto"
 CLUSTER = "cora-test"
 SERVICE = "cora-test-web"
 
@@ -250,6 +243,19 @@ def test_a_rule_that_references_a_group_keeps_its_description(aws):
     assert ingress["Description"] == "from the ALB"
 
 
+def test_a_load_balancer_created_without_a_scheme_is_internet_facing(aws):
+    net = network(aws)
+    second = aws("ec2").create_subnet(
+        VpcId=net["vpc"], CidrBlock="10.9.2.0/24", AvailabilityZone="us-east-1b"
+    )
+    elbv2 = aws("elbv2")
+    arn = elbv2.create_load_balancer(Name="no-scheme", Subnets=[net["subnet"], second["Subnet"]["SubnetId"]])[
+        "LoadBalancers"
+    ][0]["LoadBalancerArn"]
+    (described,) = elbv2.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
+    assert described["Scheme"] == "internet-facing"  # AWS's default, what the provider reads back
+
+
 def test_install_is_idempotent_and_uninstall_restores_moto():
     was = moto_ecs.installed()
     try:
@@ -264,51 +270,3 @@ def test_install_is_idempotent_and_uninstall_restores_moto():
     finally:
         if was:
             moto_ecs.install()
-
-
-# ---------------------------------------------------------------- the whole environment
-
-
-@pytest.fixture(scope="module")
-def quick_emulators() -> Iterator[Emulators]:
-    """Emulators whose Route 53 answers without ChangeInfo (no fixed 15 s wait per record)."""
-    with running(apprunner_ready_delay=0.05, dns_change_wait=False) as started:
-        seed_hosted_zone(started)  # the fixture looks the zone up, as the stacks do
-        yield started
-
-
-@pytest.mark.deploy
-@pytest.mark.terraform
-def test_the_ecs_fixture_applies_replans_clean_and_destroys(
-    quick_emulators: Emulators, terraform_env: dict[str, str], tmp_path: Path
-) -> None:
-    work = tmp_path / "ecs"
-    shutil.copytree(FIXTURE, work)
-    env = {**terraform_env, **quick_emulators.env}
-    timings: dict[str, float] = {}
-    for phase, args in (
-        ("init", ("init", "-input=false")),
-        ("apply", ("apply", "-auto-approve", "-input=false", "-parallelism=20")),
-    ):
-        start = time.monotonic()
-        terraform(*args, cwd=work, env=env)
-        timings[phase] = time.monotonic() - start
-    start = time.monotonic()
-    plan = terraform("plan", "-detailed-exitcode", "-input=false", cwd=work, env=env, check=False)
-    timings["plan"] = time.monotonic() - start
-    assert plan.returncode == 0, f"the plan after apply is not empty:\n{plan.stdout[-6000:]}{plan.stderr}"
-
-    ecs = quick_emulators.client("ecs")
-    (service,) = ecs.describe_services(cluster="cora-ecs", services=["cora-ecs-web"])["services"]
-    assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {
-        "enable": True,
-        "rollback": True,
-    }
-    assert service["runningCount"] == 1
-
-    start = time.monotonic()
-    terraform("destroy", "-auto-approve", "-input=false", "-parallelism=20", cwd=work, env=env)
-    timings["destroy"] = time.monotonic() - start
-    state = json.loads((work / "terraform.tfstate").read_text())
-    assert state["resources"] == []
-    print("ecs fixture timings (s):", {phase: round(seconds, 1) for phase, seconds in timings.items()})
