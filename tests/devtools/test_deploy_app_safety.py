@@ -18,7 +18,7 @@ from constructs_lib.deploy.errors import BadInputError, DeployFailedError
 from tests.devtools.deploy_helpers import LOCK_KEY, STATE_BUCKET, Deployed, wait_until_running
 
 
-def _wait_for(predicate, timeout: float = 10.0) -> None:
+def _wait_for(predicate, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
@@ -44,7 +44,9 @@ def _request(deployed: Deployed, tag: str, **options: Any) -> DeployRequest:
 # -- interrupted, then run again ---------------------------------------------------------------------
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupt_names_the_operation_in_flight_and_exits_130_without_a_traceback(deployed, sig):
-    deployed.fault(next_deployment_seconds=2.0)
+    # Long enough that the operation is still going when the signal lands, however slowly the deploy
+    # process starts on a loaded machine.
+    deployed.fault(next_deployment_seconds=8.0)
     process = deployed.start_deploy("v2")
     _wait_for(lambda: deployed.service()["Status"] == "OPERATION_IN_PROGRESS")
     _wait_for(lambda: deployed.lock_holder() is not None)
@@ -64,7 +66,7 @@ def test_an_interrupt_names_the_operation_in_flight_and_exits_130_without_a_trac
 
 def test_a_rerun_after_an_interrupt_waits_then_health_checks_and_rolls_back_to_the_last_healthy(deployed):
     assert deployed.deploy("v1")[0] == 0  # v1 is checked healthy and marked
-    deployed.fault(next_deployment_seconds=3.0)
+    deployed.fault(next_deployment_seconds=8.0)
     process = deployed.start_deploy("v2")
     _wait_for(lambda: deployed.service()["Status"] == "OPERATION_IN_PROGRESS")
     process.send_signal(signal.SIGINT)
@@ -80,7 +82,7 @@ def test_a_rerun_after_an_interrupt_waits_then_health_checks_and_rolls_back_to_t
 
 # -- two runs at once ---------------------------------------------------------------------------------
 def test_a_second_run_is_refused_by_the_lock_naming_who_holds_it_and_since_when(deployed):
-    deployed.fault(next_deployment_seconds=1.0)
+    deployed.fault(next_deployment_seconds=5.0)
     first: list[tuple[int, str, str]] = []
     thread = threading.Thread(target=lambda: first.append(deployed.deploy("v2")))
     thread.start()
@@ -122,7 +124,7 @@ def test_terraforms_own_lock_holds_a_deploy_back(deployed):
 
 
 def test_a_run_waits_for_the_lock_within_its_lock_timeout(deployed):
-    deployed.fault(next_deployment_seconds=0.5)
+    deployed.fault(next_deployment_seconds=3.0)
     first: list[tuple[int, str, str]] = []
     thread = threading.Thread(target=lambda: first.append(deployed.deploy("v2")))
     thread.start()

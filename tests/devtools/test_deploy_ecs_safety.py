@@ -37,7 +37,7 @@ def env(emulators: Emulators, aws: Any, health: ecs.HealthServer, monkeypatch: p
     assert environment.refused() == [], "the ECS deploy-app policy would refuse these calls"
 
 
-def _wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+def _wait_for(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
@@ -65,7 +65,7 @@ def _request(env: EcsEnvironment, tag: str, **options: Any) -> DeployRequest:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupt_names_the_deployment_in_flight_and_exits_130(env, sig):
-    env.fault(next_deployment_seconds=3.0)
+    env.fault(next_deployment_seconds=8.0)
     process = env.start_deploy("v2")
     _wait_for(lambda: _rolling_out(env, 2))
     _wait_for(lambda: env.lock_holder() is not None)
@@ -83,7 +83,7 @@ def test_an_interrupt_names_the_deployment_in_flight_and_exits_130(env, sig):
 
 def test_a_rerun_after_an_interrupt_waits_for_it_then_checks_and_rolls_back_to_the_last_healthy(env):
     assert env.deploy("v1")[0] == 0  # v1 checked healthy and marked
-    env.fault(next_deployment_seconds=2.0, unhealthy_image=env.image("v2"))
+    env.fault(next_deployment_seconds=6.0, unhealthy_image=env.image("v2"))
     process = env.start_deploy("v2")
     _wait_for(lambda: _rolling_out(env, 2))
     process.send_signal(signal.SIGINT)
@@ -99,7 +99,8 @@ def test_a_rerun_after_an_interrupt_waits_for_it_then_checks_and_rolls_back_to_t
 
 
 def test_a_rerun_after_an_interrupt_of_a_healthy_deploy_succeeds_without_a_new_revision(env):
-    env.fault(next_deployment_seconds=1.5)
+    # Long enough that the re-run still finds the interrupted rollout going on a loaded machine.
+    env.fault(next_deployment_seconds=6.0)
     process = env.start_deploy("v2")
     _wait_for(lambda: _rolling_out(env, 2))
     process.send_signal(signal.SIGTERM)
@@ -126,7 +127,7 @@ def test_a_deployment_in_progress_of_another_image_is_refused(env):
     other = env.aws("ecs").register_task_definition(
         **{k: current[k] for k in keep}, containerDefinitions=[web]
     )
-    env.fault(next_deployment_seconds=2.0)
+    env.fault(next_deployment_seconds=6.0)
     arn = other["taskDefinition"]["taskDefinitionArn"]
     env.aws("ecs").update_service(cluster=env.cluster_arn, service=env.service_arn, taskDefinition=arn)
     code, _, err = env.deploy("v2")

@@ -94,6 +94,7 @@ def test_a_new_service_runs_its_tasks_with_one_completed_deployment(env):
 
 
 def test_an_update_rolls_out_then_completes_and_the_old_tasks_stop(env):
+    env.fault(next_deployment_seconds=3.0)  # still rolling out when described, on a loaded machine too
     deployment = _update(env, _revision(env, "v2"))
     assert _states(env) == [("PRIMARY", "IN_PROGRESS"), ("ACTIVE", "COMPLETED")]
     _wait_for(lambda: _states(env) == [("PRIMARY", "COMPLETED")])
