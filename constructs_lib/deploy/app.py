@@ -85,6 +85,13 @@ class DeployRequest:
     probe: Probe = field(default=probe)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
+    def pause(self, deadline: float) -> bool:
+        """Wait one poll interval (never past ``deadline``); ``False`` at once when it has passed."""
+        if self.clock() >= deadline:
+            return False
+        self.sleep(min(self.poll_interval, max(deadline - self.clock(), 0.0)))
+        return True
+
     @property
     def image(self) -> str:
         """``<repository_url>:<tag>``, the ``ImageIdentifier`` to run."""
@@ -165,9 +172,8 @@ class _Deploy:
             finished = op_status not in (*_UNFINISHED, "NOT_LISTED_YET")
             if finished and service_status != IN_PROGRESS:
                 return op_status, service_status
-            if request.clock() >= deadline:
+            if not request.pause(deadline):
                 return None
-            request.sleep(min(request.poll_interval, max(deadline - request.clock(), 0.0)))
 
     # -------------------------------------------------------------- checks
     def check_secrets(self, service: dict[str, Any]) -> None:

@@ -148,9 +148,8 @@ class _EcsDeploy:
             )
             if state != IN_PROGRESS:
                 return {**deployment, "service": service}
-            if request.clock() >= deadline:
+            if not request.pause(deadline):
                 return None
-            request.sleep(min(request.poll_interval, max(deadline - request.clock(), 0.0)))
 
     # -------------------------------------------------------------- checks
     def check_secrets(self, task_definition: dict[str, Any]) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from devtools.emulators import Emulators, running
+from devtools import ecs
+from devtools.ecs.environment import EcsEnvironment, ecs_environment
+from devtools.emulators import ACCOUNT_ID, Emulators, running
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +48,27 @@ def deployed(emulators: Emulators, aws: Any, monkeypatch: pytest.MonkeyPatch) ->
     calls = environment.recorder.take()
     delete_service(environment)
     assert_calls_allowed(calls, environment.targets())
+
+
+@pytest.fixture(scope="module")
+def health(emulators: Emulators) -> Iterator[ecs.HealthServer]:
+    """ECS deployments modelled on moto (:mod:`devtools.ecs`) and the health URL the emulated tasks
+    answer, for one test module."""
+    ecs.install(deployment_seconds=0.2)
+    with ecs.HealthServer(account=ACCOUNT_ID, region=emulators.region) as server:
+        yield server
+    ecs.uninstall()
+
+
+@pytest.fixture
+def env(
+    emulators: Emulators, aws: Any, health: ecs.HealthServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[EcsEnvironment]:
+    """A deployed ECS test environment whose deploy-tool calls are recorded; at the end, every call must
+    be one the ECS deploy-app policy allows."""
+    from constructs_lib.deploy import cli
+
+    environment = ecs_environment(emulators, aws, health.health_url)
+    monkeypatch.setattr(cli, "_client", environment.recorder.wrap(cli._client))
+    yield environment
+    assert environment.refused() == [], "the ECS deploy-app policy would refuse these calls"

@@ -8,32 +8,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
 
-import pytest
-
-from devtools import ecs
-from devtools.ecs.environment import EcsEnvironment, ecs_environment
-from devtools.emulators import ACCOUNT_ID, Emulators
-
-
-@pytest.fixture(scope="module")
-def health(emulators: Emulators) -> Iterator[ecs.HealthServer]:
-    ecs.install(deployment_seconds=0.2)
-    with ecs.HealthServer(account=ACCOUNT_ID, region=emulators.region) as server:
-        yield server
-    ecs.uninstall()
-
-
-@pytest.fixture
-def env(emulators: Emulators, aws: Any, health: ecs.HealthServer, monkeypatch: pytest.MonkeyPatch):
-    from constructs_lib.deploy import cli
-
-    environment = ecs_environment(emulators, aws, health.health_url)
-    monkeypatch.setattr(cli, "_client", environment.recorder.wrap(cli._client))
-    yield environment
-    assert environment.refused() == [], "the ECS deploy-app policy would refuse these calls"
+from devtools.ecs.environment import EcsEnvironment
 
 
 def _healthy_marks(env: EcsEnvironment, tag: str) -> list[str]:

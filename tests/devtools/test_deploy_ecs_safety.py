@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,27 +14,7 @@ import pytest
 from constructs_lib.deploy import DeployRequest
 from constructs_lib.deploy.ecs import deploy_ecs
 from constructs_lib.deploy.errors import BadInputError, DeployFailedError
-from devtools import ecs
-from devtools.ecs.environment import LOCK_KEY, STATE_BUCKET, EcsEnvironment, ecs_environment
-from devtools.emulators import ACCOUNT_ID, Emulators
-
-
-@pytest.fixture(scope="module")
-def health(emulators: Emulators) -> Iterator[ecs.HealthServer]:
-    ecs.install(deployment_seconds=0.2)
-    with ecs.HealthServer(account=ACCOUNT_ID, region=emulators.region) as server:
-        yield server
-    ecs.uninstall()
-
-
-@pytest.fixture
-def env(emulators: Emulators, aws: Any, health: ecs.HealthServer, monkeypatch: pytest.MonkeyPatch):
-    from constructs_lib.deploy import cli
-
-    environment = ecs_environment(emulators, aws, health.health_url)
-    monkeypatch.setattr(cli, "_client", environment.recorder.wrap(cli._client))
-    yield environment
-    assert environment.refused() == [], "the ECS deploy-app policy would refuse these calls"
+from devtools.ecs.environment import LOCK_KEY, STATE_BUCKET, EcsEnvironment
 
 
 def _wait_for(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
